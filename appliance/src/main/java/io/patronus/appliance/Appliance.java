@@ -1,0 +1,248 @@
+package io.patronus.appliance;
+
+import io.helidon.webserver.WebServer;
+import io.patronus.appliance.api.ApiRoute;
+import io.patronus.appliance.api.ApiServer;
+import io.patronus.appliance.api.V1Routes;
+import io.patronus.appliance.auth.PasswordHasher;
+import io.patronus.appliance.auth.TokenService;
+import io.patronus.appliance.config.ApplianceConfig;
+import io.patronus.appliance.metrics.ApplianceMetrics;
+import io.patronus.appliance.paths.EmulatedPathProbe;
+import io.patronus.appliance.paths.PathHistory;
+import io.patronus.appliance.paths.PathMonitor;
+import io.patronus.appliance.store.StateStore;
+import io.patronus.appliance.store.StoreOptions;
+import io.patronus.appliance.wal.WalOptions;
+import io.patronus.appliance.wal.WalStats;
+import io.patronus.model.Role;
+import io.patronus.model.SlaClass;
+import io.patronus.model.User;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running appliance: the state store, the path monitor, the metrics and the REST API, started and stopped
+ * together. The daemon's main and the integration tests both start it through {@link #start}, so tests run exactly
+ * the production wiring on a real port and a real data directory.
+ */
+public final class Appliance implements AutoCloseable {
+    public static final String VERSION = Optional.ofNullable(Appliance.class.getPackage().getImplementationVersion()).orElse("0.1.0-dev");
+    private static final System.Logger LOG = System.getLogger(Appliance.class.getName());
+    private static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
+
+    private final ApplianceConfig config;
+    private final StateStore store;
+    private final PathMonitor monitor;
+    private final ApplianceMetrics metrics;
+    private final WebServer server;
+    private final Optional<String> generatedAdminPassword;
+    private final ScheduledExecutorService housekeeping;
+    private final Instant startedAt;
+    private final List<ApiRoute> routes;
+
+    private Appliance(ApplianceConfig config, StateStore store, PathMonitor monitor, ApplianceMetrics metrics,
+                      WebServer server, Optional<String> generatedAdminPassword, ScheduledExecutorService housekeeping,
+                      Instant startedAt, List<ApiRoute> routes) {
+        this.config = config;
+        this.store = store;
+        this.monitor = monitor;
+        this.metrics = metrics;
+        this.server = server;
+        this.generatedAdminPassword = generatedAdminPassword;
+        this.housekeeping = housekeeping;
+        this.startedAt = startedAt;
+        this.routes = List.copyOf(routes);
+    }
+
+    /** Opens the store (recovering it), creates the first admin if there is none, and starts probing and the API. */
+    public static Appliance start(ApplianceConfig config, Clock clock) {
+        Path dataDir = config.dataDir();
+        StateStore store = StateStore.open(storeOptions(config, clock));
+        PathMonitor monitor = null;
+        ScheduledExecutorService housekeeping = null;
+        try {
+            PasswordHasher hasher = PasswordHasher.owaspDefaults();
+            Optional<String> adminPassword = bootstrapAdmin(store, hasher, clock);
+            TokenService tokens = TokenService.fromKeyFile(dataDir.resolve("secrets").resolve("jwt.key"),
+                    config.api().tokenTtl(), clock);
+            SlaClass sla = config.slaClasses().stream().filter(s -> s.name().equals("default")).findFirst()
+                    .orElse(config.slaClasses().getFirst());
+            monitor = new PathMonitor(config.site().id(), config.links(), store::sites, new EmulatedPathProbe(), sla,
+                    new PathHistory(store.historyMap(), config.history().rawRetention()), clock);
+            PathMonitor m = monitor;
+            store.addListener(mutation -> m.refresh());
+            ApplianceMetrics metrics = new ApplianceMetrics();
+            registerGauges(metrics, store);
+            Instant startedAt = clock.instant();
+            Appliance[] self = new Appliance[1];
+            V1Routes v1 = new V1Routes(store, monitor, tokens, hasher, metrics, config.links(),
+                    new V1Routes.Info(config.site().id(), VERSION, startedAt, monitor.probeKind()),
+                    () -> self[0].dump(), clock);
+            List<ApiRoute> routes = v1.routes();
+            WebServer server = ApiServer.start(config.api().host(), config.api().port(), routes, v1::authenticate, metrics);
+            monitor.start(Duration.ofSeconds(5));
+            housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "store-checkpoint");
+                t.setDaemon(true);
+                return t;
+            });
+            housekeeping.scheduleWithFixedDelay(() -> {
+                try {
+                    store.checkpoint();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "periodic checkpoint failed: " + e, e);
+                }
+            }, CHECKPOINT_INTERVAL.toSeconds(), CHECKPOINT_INTERVAL.toSeconds(), TimeUnit.SECONDS);
+            self[0] = new Appliance(config, store, monitor, metrics, server, adminPassword, housekeeping, startedAt, routes);
+            return self[0];
+        } catch (IOException e) {
+            cleanup(store, monitor, housekeeping);
+            throw new UncheckedIOException("cannot start the appliance: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            cleanup(store, monitor, housekeeping);
+            throw e;
+        }
+    }
+
+    /** The store settings a configuration implies; shared with the offline maintenance commands. */
+    public static StoreOptions storeOptions(ApplianceConfig config, Clock clock) {
+        Path dataDir = config.dataDir();
+        return new StoreOptions(dataDir,
+                new WalOptions(dataDir.resolve("wal"), config.wal().segmentBytes(), config.wal().maxBatchWait(),
+                        (int) config.wal().maxBatchBytes()),
+                config.wal().checkpointEvery(), true, clock);
+    }
+
+    private static void cleanup(StateStore store, PathMonitor monitor, ScheduledExecutorService housekeeping) {
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+        }
+        if (monitor != null) {
+            monitor.close();
+        }
+        store.close();
+    }
+
+    /**
+     * On the very first start there are no users: create {@code admin} with a random password, which is returned to be
+     * shown once. Only its Argon2id hash is stored; there is no default password.
+     */
+    static Optional<String> bootstrapAdmin(StateStore store, PasswordHasher hasher, Clock clock) {
+        if (store.userCount() > 0) {
+            return Optional.empty();
+        }
+        String password = randomPassword();
+        store.putUser(new User("admin", Role.ADMIN, hasher.hash(password.toCharArray()), clock.instant()), "system");
+        return Optional.of(password);
+    }
+
+    /** A new random password: 18 random bytes in URL-safe base64 (24 characters, 144 bits). */
+    public static String randomPassword() {
+        byte[] b = new byte[18];
+        new SecureRandom().nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    private static void registerGauges(ApplianceMetrics metrics, StateStore store) {
+        metrics.gauge("patronus_sites", "Sites configured", store, s -> s.sites().size());
+        metrics.gauge("patronus_policies", "Policies configured", store, s -> s.policies().size());
+        metrics.gauge("patronus_wal_last_sequence", "Last durable write-ahead log sequence", store, s -> s.log().lastSequence());
+        metrics.gauge("patronus_wal_appends", "Records appended since start", store, s -> s.log().stats().appends());
+        metrics.gauge("patronus_wal_fsyncs", "Log fsyncs since start (group commits)", store, s -> s.log().stats().fsyncs());
+        metrics.gauge("patronus_wal_segments", "Log segment files", store, s -> s.log().stats().segments());
+        metrics.gauge("patronus_store_applied_sequence", "Last log sequence applied to the store", store, StateStore::appliedSequence);
+    }
+
+    /** The API's base URI, with the port actually bound. */
+    public URI apiUri() {
+        String host = config.api().host();
+        String h = host.contains(":") ? "[" + host + "]" : host;
+        return URI.create("http://" + h + ":" + server.port());
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** The admin password generated by this start, present only on the very first start of a data directory. */
+    public Optional<String> generatedAdminPassword() {
+        return generatedAdminPassword;
+    }
+
+    /** The API routes this appliance serves (method and path template each). */
+    public List<ApiRoute> routes() {
+        return routes;
+    }
+
+    public StateStore store() {
+        return store;
+    }
+
+    public PathMonitor monitor() {
+        return monitor;
+    }
+
+    /** The runtime state of every component as a tree, for {@code patronus debug dump}. */
+    public Map<String, Object> dump() {
+        WalStats ws = store.log().stats();
+        Map<String, Object> walDetails = new LinkedHashMap<>();
+        walDetails.put("directory", config.dataDir().resolve("wal").toString());
+        walDetails.put("stats", ws);
+        walDetails.put("recovery", store.log().recoveryReport().describe());
+        Map<String, Object> storeDetails = new LinkedHashMap<>();
+        storeDetails.put("file", config.dataDir().resolve("state.db").toString());
+        storeDetails.put("appliedSequence", store.appliedSequence());
+        storeDetails.put("replayedAtOpen", store.replayedAtOpen());
+        storeDetails.put("sites", store.sites().size());
+        storeDetails.put("policies", store.policies().size());
+        storeDetails.put("users", store.userCount());
+        Map<String, Object> pathDetails = new LinkedHashMap<>();
+        pathDetails.put("probe", monitor.probeKind());
+        pathDetails.put("paths", monitor.paths().size());
+        pathDetails.put("historySamples", monitor.history().size());
+        List<Map<String, Object>> children = List.of(
+                component("store", "running", storeDetails, List.of(component("write-ahead-log", "running", walDetails, List.of()))),
+                component("path-monitor", "running", pathDetails, List.of()),
+                component("api", server.isRunning() ? "running" : "stopped",
+                        Map.of("uri", apiUri().toString()), List.of()),
+                component("config", "loaded", Map.of("effective", config.toYaml()), List.of()));
+        Map<String, Object> root = component("appliance", "running", Map.of("siteId", config.site().id(),
+                "version", VERSION, "startedAt", startedAt.toString()), children);
+        return Map.of("components", root);
+    }
+
+    private static Map<String, Object> component(String name, String state, Map<String, ?> details,
+                                                 List<Map<String, Object>> children) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("name", name);
+        c.put("state", state);
+        c.put("details", details);
+        c.put("children", children);
+        return c;
+    }
+
+    /** Stops the API first (no new mutations), then probing, then checkpoints and closes the store. */
+    @Override
+    public void close() {
+        server.stop();
+        housekeeping.shutdownNow();
+        monitor.close();
+        store.close();
+    }
+}

@@ -1,0 +1,385 @@
+package io.patronus.appliance.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.patronus.appliance.auth.PasswordHasher;
+import io.patronus.appliance.auth.Principal;
+import io.patronus.appliance.auth.TokenService;
+import io.patronus.appliance.metrics.ApplianceMetrics;
+import io.patronus.appliance.paths.PathMonitor;
+import io.patronus.appliance.paths.PathSample;
+import io.patronus.appliance.store.ConflictException;
+import io.patronus.appliance.store.NotFoundException;
+import io.patronus.appliance.store.StateStore;
+import io.patronus.appliance.store.StoreCheck;
+import io.patronus.appliance.wal.RecordType;
+import io.patronus.model.AuditEvent;
+import io.patronus.model.Json;
+import io.patronus.model.Link;
+import io.patronus.model.Path;
+import io.patronus.model.PathStatus;
+import io.patronus.model.Policy;
+import io.patronus.model.Role;
+import io.patronus.model.Site;
+import io.patronus.model.SiteStatus;
+import io.patronus.model.User;
+
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The handlers of API v1. Each route states the least role it needs: viewers read, operators change sites and
+ * policies, admins run diagnostics.
+ */
+public final class V1Routes {
+    private static final Pattern AGO = Pattern.compile("(\\d{1,9})([smhd])");
+
+    /** Facts about the running appliance shown by {@code /v1/health}. */
+    public record Info(String siteId, String version, Instant startedAt, String dataPlane) {
+    }
+
+    private final StateStore store;
+    private final PathMonitor paths;
+    private final TokenService tokens;
+    private final PasswordHasher hasher;
+    private final ApplianceMetrics metrics;
+    private final List<Link> links;
+    private final Info info;
+    private final Supplier<Map<String, Object>> dump;
+    private final Clock clock;
+
+    public V1Routes(StateStore store, PathMonitor paths, TokenService tokens, PasswordHasher hasher,
+                    ApplianceMetrics metrics, List<Link> links, Info info, Supplier<Map<String, Object>> dump, Clock clock) {
+        this.store = store;
+        this.paths = paths;
+        this.tokens = tokens;
+        this.hasher = hasher;
+        this.metrics = metrics;
+        this.links = List.copyOf(links);
+        this.info = info;
+        this.dump = dump;
+        this.clock = clock;
+    }
+
+    /** Every route of API v1. */
+    public List<ApiRoute> routes() {
+        return List.of(
+                new ApiRoute("POST", "/v1/auth/login", Optional.empty(), this::login),
+                ApiRoute.get("/v1/health", Role.VIEWER, this::health),
+                ApiRoute.get("/v1/sites", Role.VIEWER, this::listSites),
+                ApiRoute.post("/v1/sites", Role.OPERATOR, this::createSite),
+                ApiRoute.get("/v1/sites/{id}", Role.VIEWER, r -> Reply.ok(site(r.pathParam("id")))),
+                ApiRoute.put("/v1/sites/{id}", Role.OPERATOR, this::replaceSite),
+                ApiRoute.delete("/v1/sites/{id}", Role.OPERATOR, this::deleteSite),
+                ApiRoute.get("/v1/sites/{id}/health", Role.VIEWER, this::siteHealth),
+                ApiRoute.get("/v1/links", Role.VIEWER, r -> Reply.ok(Map.of("items", links))),
+                ApiRoute.get("/v1/paths", Role.VIEWER, this::listPaths),
+                ApiRoute.get("/v1/paths/{id}", Role.VIEWER, r -> Reply.ok(path(r.pathParam("id")))),
+                ApiRoute.get("/v1/paths/{id}/health", Role.VIEWER, this::pathHealth),
+                ApiRoute.get("/v1/policies", Role.VIEWER, r -> Reply.ok(Map.of("items", store.policies()))),
+                ApiRoute.post("/v1/policies", Role.OPERATOR, this::createPolicy),
+                ApiRoute.get("/v1/policies/{id}", Role.VIEWER, r -> Reply.ok(policy(r.pathParam("id")))),
+                ApiRoute.put("/v1/policies/{id}", Role.OPERATOR, this::replacePolicy),
+                ApiRoute.delete("/v1/policies/{id}", Role.OPERATOR, this::deletePolicy),
+                ApiRoute.get("/v1/metrics/export", Role.VIEWER, this::metricsExport),
+                ApiRoute.get("/v1/db/check", Role.ADMIN, this::dbCheck),
+                ApiRoute.get("/v1/debug/dump", Role.ADMIN, r -> Reply.ok(dump.get())));
+    }
+
+    /** Resolves a bearer token to its user; a token of a deleted user stops working at once. */
+    public Principal authenticate(String token) {
+        Principal p = tokens.verify(token);
+        User u = store.user(p.username()).orElseThrow(() -> ApiException.unauthorized("user " + p.username()
+                + " no longer exists: log in again"));
+        return new Principal(u.username(), u.role());
+    }
+
+    // ---- auth ------------------------------------------------------------------------------------------------------
+
+    private Reply login(ApiRequest r) {
+        ObjectNode body = r.jsonObject();
+        String username = text(body, "username");
+        String password = text(body, "password");
+        Optional<User> user = store.user(username);
+        // Verify against a dummy hash when the user is unknown, so the answer time does not reveal which users exist.
+        boolean ok = user.map(u -> hasher.verify(password.toCharArray(), u.passwordHash())).orElseGet(() -> {
+            hasher.verify(password.toCharArray(), DUMMY_HASH);
+            return false;
+        });
+        audit(username, "login", "user/" + username, ok ? "success" : "failure", "");
+        metrics.count("patronus_logins", "outcome", ok ? "success" : "failure");
+        if (!ok) {
+            throw ApiException.unauthorized("invalid username or password");
+        }
+        User u = user.get();
+        TokenService.Issued issued = tokens.issue(new Principal(u.username(), u.role()));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("token", issued.token());
+        out.put("tokenType", "Bearer");
+        out.put("expiresAt", issued.expiresAt());
+        out.put("username", u.username());
+        out.put("role", u.role());
+        return Reply.ok(out);
+    }
+
+    private static final String DUMMY_HASH = PasswordHasher.owaspDefaults().hash("not-a-user".toCharArray());
+
+    private static String text(ObjectNode body, String field) {
+        var node = body.get(field);
+        if (node == null || !node.isTextual() || node.asText().isEmpty()) {
+            throw ApiException.invalidField(field, field + ": is required and must be a non-empty string");
+        }
+        return node.asText();
+    }
+
+    private void audit(String actor, String action, String target, String outcome, String detail) {
+        AuditEvent e = new AuditEvent(0, clock.instant(), actor.isBlank() ? "-" : clip(actor), action, target, outcome, detail);
+        try {
+            store.append(RecordType.AUDIT, Json.mapper().writeValueAsBytes(e));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static String clip(String s) {
+        return s.length() > 64 ? s.substring(0, 64) : s;
+    }
+
+    // ---- health ------------------------------------------------------------------------------------------------------
+
+    private Reply health(ApiRequest r) {
+        List<Path> ps = paths.paths();
+        boolean anyDown = ps.stream().anyMatch(p -> p.status() == PathStatus.DOWN);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("status", anyDown || store.log().recoveryReport().damaged() ? "degraded" : "ok");
+        out.put("siteId", info.siteId());
+        out.put("version", info.version());
+        out.put("uptimeSeconds", Duration.between(info.startedAt(), clock.instant()).toSeconds());
+        out.put("dataPlane", info.dataPlane());
+        out.put("wal", Map.of("lastSequence", store.log().lastSequence(), "segments", store.log().stats().segments()));
+        out.put("counts", Map.of("sites", store.sites().size(), "policies", store.policies().size(),
+                "links", links.size(), "paths", ps.size()));
+        return Reply.ok(out);
+    }
+
+    // ---- sites -------------------------------------------------------------------------------------------------------
+
+    private Reply listSites(ApiRequest r) {
+        Optional<SiteStatus> status = r.query("status").map(s -> switch (s.toLowerCase(Locale.ROOT)) {
+            case "active" -> SiteStatus.ACTIVE;
+            case "inactive" -> SiteStatus.INACTIVE;
+            default -> throw ApiException.badRequest("status must be active or inactive, was '" + s + "'", "status");
+        });
+        List<Site> sites = store.sites().stream().filter(s -> status.isEmpty() || s.status() == status.get()).toList();
+        return Reply.ok(Map.of("items", sites));
+    }
+
+    private Site site(String id) {
+        return store.site(id).orElseThrow(() -> ApiException.notFound("site " + id + " does not exist"));
+    }
+
+    private Site siteFromBody(ApiRequest r, Optional<String> pathId) {
+        ObjectNode body = r.jsonObject();
+        if (pathId.isPresent()) {
+            var id = body.get("id");
+            if (id == null) {
+                body.put("id", pathId.get());
+            } else if (!id.isTextual() || !id.asText().equals(pathId.get())) {
+                throw ApiException.invalidField("id", "id: must equal the id in the path (" + pathId.get() + ")");
+            }
+        }
+        // The server owns createdAt: on create it is now, on replace the store keeps the original.
+        body.put("createdAt", clock.instant().toString());
+        return ApiRequest.convert(body, Site.class);
+    }
+
+    private Reply createSite(ApiRequest r) {
+        Site site = siteFromBody(r, Optional.empty());
+        Site saved = mutation(() -> store.createSite(site, r.principal().username()));
+        return Reply.created(saved, "/v1/sites/" + saved.id());
+    }
+
+    private Reply replaceSite(ApiRequest r) {
+        String id = r.pathParam("id");
+        site(id);
+        Site site = siteFromBody(r, Optional.of(id));
+        return Reply.ok(mutation(() -> store.replaceSite(site, r.principal().username())));
+    }
+
+    private Reply deleteSite(ApiRequest r) {
+        String id = r.pathParam("id");
+        mutation(() -> {
+            store.deleteSite(id, r.principal().username());
+            return id;
+        });
+        return Reply.noContent();
+    }
+
+    private Reply siteHealth(ApiRequest r) {
+        Site site = site(r.pathParam("id"));
+        List<Path> ps = paths.paths().stream().filter(p -> p.destinationSite().equals(site.id())).toList();
+        PathStatus status = ps.isEmpty() ? PathStatus.UNKNOWN
+                : ps.stream().anyMatch(p -> p.status() == PathStatus.UP) ? PathStatus.UP
+                : ps.stream().anyMatch(p -> p.status() == PathStatus.DEGRADED) ? PathStatus.DEGRADED
+                : ps.stream().allMatch(p -> p.status() == PathStatus.UNKNOWN) ? PathStatus.UNKNOWN : PathStatus.DOWN;
+        int score = ps.stream().mapToInt(Path::healthScore).max().orElse(0);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("siteId", site.id());
+        out.put("status", status);
+        out.put("healthScore", score);
+        out.put("paths", ps);
+        return Reply.ok(out);
+    }
+
+    // ---- paths -------------------------------------------------------------------------------------------------------
+
+    private Reply listPaths(ApiRequest r) {
+        Optional<String> siteId = r.query("siteId");
+        Optional<PathStatus> status = r.query("status").map(s -> {
+            try {
+                return PathStatus.valueOf(s.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("status must be up, degraded, down or unknown, was '" + s + "'", "status");
+            }
+        });
+        List<Path> out = paths.paths().stream()
+                .filter(p -> siteId.isEmpty() || p.destinationSite().equals(siteId.get()) || p.sourceSite().equals(siteId.get()))
+                .filter(p -> status.isEmpty() || p.status() == status.get())
+                .toList();
+        return Reply.ok(Map.of("items", out));
+    }
+
+    private Path path(String id) {
+        return paths.path(id).orElseThrow(() -> ApiException.notFound("path " + id
+                + " does not exist (path ids are source:destination:colour; see GET /v1/paths)"));
+    }
+
+    private Reply pathHealth(ApiRequest r) {
+        Path p = path(r.pathParam("id"));
+        Instant now = clock.instant();
+        Instant since = r.query("since").map(s -> instant(s, "since", now)).orElse(now.minus(Duration.ofHours(1)));
+        Instant until = r.query("until").map(s -> instant(s, "until", now)).orElse(now);
+        if (until.isBefore(since)) {
+            throw ApiException.badRequest("until (" + until + ") is before since (" + since + ")", "until");
+        }
+        List<PathSample> samples = paths.history().range(p.id(), since, until);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("pathId", p.id());
+        out.put("since", since);
+        out.put("until", until);
+        out.put("samples", samples);
+        return Reply.ok(out);
+    }
+
+    /** An ISO-8601 instant, or a duration meaning "that long ago" (90s, 15m, 24h, 7d). */
+    static Instant instant(String text, String field, Instant now) {
+        Matcher m = AGO.matcher(text);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            Duration d = switch (m.group(2)) {
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+            return now.minus(d);
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeException e) {
+            throw ApiException.badRequest(field + " must be an ISO-8601 instant (2026-11-23T08:00:00Z) or a duration "
+                    + "ago like 90s, 15m, 24h, 7d; was '" + (text.length() > 40 ? text.substring(0, 40) : text) + "'", field);
+        }
+    }
+
+    // ---- policies ----------------------------------------------------------------------------------------------------
+
+    private Policy policy(String id) {
+        return store.policy(id).orElseThrow(() -> ApiException.notFound("policy " + id + " does not exist"));
+    }
+
+    private Reply createPolicy(ApiRequest r) {
+        Policy p = ApiRequest.convert(r.jsonObject(), Policy.class);
+        Policy saved = mutation(() -> store.createPolicy(p, r.principal().username()));
+        return Reply.created(saved, "/v1/policies/" + saved.id());
+    }
+
+    private Reply replacePolicy(ApiRequest r) {
+        String id = r.pathParam("id");
+        policy(id);
+        ObjectNode body = r.jsonObject();
+        var bodyId = body.get("id");
+        if (bodyId == null) {
+            body.put("id", id);
+        } else if (!bodyId.isTextual() || !bodyId.asText().equals(id)) {
+            throw ApiException.invalidField("id", "id: must equal the id in the path (" + id + ")");
+        }
+        Policy p = ApiRequest.convert(body, Policy.class);
+        return Reply.ok(mutation(() -> store.replacePolicy(p, r.principal().username())));
+    }
+
+    private Reply deletePolicy(ApiRequest r) {
+        String id = r.pathParam("id");
+        mutation(() -> {
+            store.deletePolicy(id, r.principal().username());
+            return id;
+        });
+        return Reply.noContent();
+    }
+
+    // ---- metrics, diagnostics -------------------------------------------------------------------------------------
+
+    private Reply metricsExport(ApiRequest r) {
+        String format = r.query("format").orElse("prometheus");
+        metrics.paths(paths::paths);
+        return switch (format) {
+            case "prometheus" -> Reply.text(metrics.prometheus(), "text/plain; version=0.0.4; charset=utf-8");
+            case "json" -> Reply.ok(Map.of("metrics", metrics.json()));
+            default -> throw ApiException.badRequest("format must be prometheus or json, was '" + format + "'", "format");
+        };
+    }
+
+    private Reply dbCheck(ApiRequest r) {
+        StoreCheck c = store.check();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("ok", c.ok());
+        out.put("store", Map.of("schemaVersion", c.schemaVersion(), "appliedSequence", c.appliedSequence(),
+                "sites", c.sites(), "policies", c.policies(), "users", c.users(), "historySamples", c.historySamples()));
+        out.put("log", Map.of("lastSequence", c.logLastSequence(), "segments", c.logSegments(), "records", c.logRecords()));
+        out.put("problems", c.problems());
+        return Reply.ok(out);
+    }
+
+    private interface StoreCall<T> {
+        T call();
+    }
+
+    /** Runs a store mutation, turning the store's domain errors into API errors. */
+    private static <T> T mutation(StoreCall<T> call) {
+        try {
+            return call.call();
+        } catch (ConflictException e) {
+            throw ApiException.conflict(e.getMessage(), e.field());
+        } catch (NotFoundException e) {
+            throw ApiException.notFound(e.getMessage());
+        }
+    }
+
+    /** Sorted copy helper for dumps. */
+    static <T> List<T> sorted(List<T> in, Comparator<T> c) {
+        List<T> out = new ArrayList<>(in);
+        out.sort(c);
+        return out;
+    }
+}

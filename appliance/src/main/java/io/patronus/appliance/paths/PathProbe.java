@@ -1,0 +1,19 @@
+package io.patronus.appliance.paths;
+
+import io.patronus.model.Link;
+import io.patronus.model.Site;
+
+import java.time.Instant;
+
+/** Measures one path (a local link towards a remote site). The data plane decides how: real probes or emulation. */
+public interface PathProbe {
+    /** A short name for status output: {@code memory}, {@code userspace}, {@code kernel}. */
+    String kind();
+
+    /** Latency, loss and jitter of the path right now; the score and status are computed by the caller. */
+    Measurement measure(Link link, Site remote, Instant now);
+
+    /** A raw measurement. */
+    record Measurement(double latencyMs, double packetLossPct, double jitterMs) {
+    }
+}
