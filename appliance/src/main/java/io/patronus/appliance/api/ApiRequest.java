@@ -70,6 +70,9 @@ public final class ApiRequest {
 
     /** Converts a JSON tree into a model record, mapping every failure to an error that names the field. */
     public static <T> T convert(JsonNode tree, Class<T> type) {
+        UnknownFields.find(tree, type, "").ifPresent(e -> {
+            throw e;
+        });
         try {
             return Json.mapper().treeToValue(tree, type);
         } catch (JsonMappingException e) {

@@ -32,7 +32,11 @@ final class DataDirLock implements AutoCloseable {
                         + " is in use by another patronus-appliance process; stop it first or use another data directory");
             }
             return new DataDirLock(channel, lock);
-        } catch (IOException | OverlappingFileLockException e) {
+        } catch (OverlappingFileLockException e) {
+            close(channel);
+            throw new StoreException("data directory " + dir.toAbsolutePath()
+                    + " is in use by another patronus-appliance in this process; close it first");
+        } catch (IOException e) {
             close(channel);
             throw new StoreException("cannot lock data directory " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
         } catch (StoreException e) {

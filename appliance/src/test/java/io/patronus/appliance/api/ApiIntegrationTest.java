@@ -91,7 +91,8 @@ class ApiIntegrationTest {
         assertTrue(ids(admin.get("/v1/sites?status=active").json()).contains("crud-1"));
         assertFalse(ids(admin.get("/v1/sites?status=inactive").json()).contains("crud-1"));
 
-        String updated = Fixtures.siteJson("crud-1", 11).replace("\"Branch 11\"", "\"Renamed\"").replace("}", ",\"status\":\"inactive\"}");
+        String original = Fixtures.siteJson("crud-1", 11).replace("\"Branch 11\"", "\"Renamed\"");
+        String updated = original.substring(0, original.lastIndexOf('}')) + ",\"status\":\"inactive\"}";
         Response put = admin.put("/v1/sites/crud-1", updated);
         assertEquals(200, put.status(), put.body());
         assertEquals("Renamed", put.json().get("name").asText());

@@ -1,0 +1,153 @@
+package io.patronus.appliance.store;
+
+import io.patronus.appliance.wal.RecordType;
+import io.patronus.model.Endpoint;
+import io.patronus.model.IpPrefix;
+import io.patronus.model.Policy;
+import io.patronus.model.PolicyAction;
+import io.patronus.model.PolicyMatch;
+import io.patronus.model.Site;
+import io.patronus.model.SiteStatus;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StateStoreTest {
+    @TempDir
+    Path dir;
+
+    static Site site(String id, int n) {
+        byte[] key = new byte[32];
+        key[0] = (byte) n;
+        return new Site(id, "Site " + n, "", Base64.getEncoder().encodeToString(key),
+                Map.of("fiber", new Endpoint("192.0.2." + n, 51820)), List.of(IpPrefix.parse("10." + n + ".0.0/16")),
+                SiteStatus.ACTIVE, Instant.parse("2026-01-01T00:00:00Z"));
+    }
+
+    static StoreOptions options(Path dir, int checkpointEvery) {
+        StoreOptions d = StoreOptions.defaults(dir);
+        return new StoreOptions(dir, d.wal(), checkpointEvery, true, d.clock());
+    }
+
+    @Test
+    void mutations_surviveReopen_viaCheckpoint() {
+        try (StateStore s = StateStore.open(options(dir, 1000))) {
+            s.createSite(site("a", 1), "t");
+            s.createSite(site("b", 2), "t");
+            s.deleteSite("a", "t");
+        }
+        try (StateStore s = StateStore.open(options(dir, 1000))) {
+            assertEquals(List.of("b"), s.sites().stream().map(Site::id).toList());
+            assertEquals(0, s.replayedAtOpen(), "a clean close checkpoints, so nothing is replayed");
+        }
+    }
+
+    @Test
+    void mutationsAfterTheLastCheckpoint_areReplayedFromTheLog() throws Exception {
+        // Simulates a crash: copy the data directory while the store is open (MapDB holds only the last checkpoint).
+        Path copy = Files.createDirectories(dir.resolve("copy"));
+        Path live = dir.resolve("live");
+        try (StateStore s = StateStore.open(options(live, 3))) {
+            s.createSite(site("a", 1), "t");
+            s.createSite(site("b", 2), "t");
+            s.createSite(site("c", 3), "t"); // checkpoint here
+            s.createSite(site("d", 4), "t");
+            s.replaceSite(new Site("a", "Renamed", "", site("a", 1).publicKey(), site("a", 1).endpoints(),
+                    site("a", 1).lanPrefixes(), SiteStatus.INACTIVE, Instant.now()), "t");
+            copyTree(live, copy);
+        }
+        Files.deleteIfExists(copy.resolve(".lock"));
+        try (StateStore s = StateStore.open(options(copy, 1000))) {
+            assertEquals(List.of("a", "b", "c", "d"), s.sites().stream().map(Site::id).toList());
+            assertEquals("Renamed", s.site("a").orElseThrow().name());
+            assertEquals(Instant.parse("2026-01-01T00:00:00Z"), s.site("a").orElseThrow().createdAt(), "createdAt is kept on replace");
+            assertTrue(s.replayedAtOpen() >= 2, "replayed " + s.replayedAtOpen());
+            assertTrue(s.check().ok(), s.check().problems().toString());
+        }
+    }
+
+    @Test
+    void conflicts_areRejectedAndNotLogged() {
+        try (StateStore s = StateStore.open(options(dir, 1000))) {
+            s.createSite(site("a", 1), "t");
+            long before = s.log().lastSequence();
+            ConflictException dup = assertThrows(ConflictException.class, () -> s.createSite(site("a", 2), "t"));
+            assertEquals("id", dup.field());
+            Site overlapping = new Site("b", "B", "", site("b", 2).publicKey(), Map.of(), List.of(IpPrefix.parse("10.1.2.0/24")),
+                    SiteStatus.ACTIVE, Instant.now());
+            ConflictException ovl = assertThrows(ConflictException.class, () -> s.createSite(overlapping, "t"));
+            assertEquals("lanPrefixes[0]", ovl.field());
+            assertThrows(NotFoundException.class, () -> s.deleteSite("zzz", "t"));
+            s.createPolicy(new Policy("p", "P", 5, PolicyMatch.any(), new PolicyAction.Drop()), "t");
+            ConflictException prio = assertThrows(ConflictException.class,
+                    () -> s.createPolicy(new Policy("q", "Q", 5, PolicyMatch.any(), new PolicyAction.Drop()), "t"));
+            assertEquals("priority", prio.field());
+            assertEquals(before + 1, s.log().lastSequence(), "only the successful policy create was logged");
+        }
+    }
+
+    @Test
+    void secondOpenOfTheSameDirectory_isRefusedWithAClearMessage() {
+        try (StateStore s = StateStore.open(options(dir, 1000))) {
+            StoreException e = assertThrows(StoreException.class, () -> StateStore.open(options(dir, 1000)));
+            assertTrue(e.getMessage().contains("in use by another patronus-appliance"), e.getMessage());
+        }
+    }
+
+    @Test
+    void migrations_statusMigrateAndRefuseNewerSchema() {
+        SchemaAdmin.Status none = SchemaAdmin.status(dir);
+        assertFalse(none.exists());
+        SchemaAdmin.migrateTo(dir, 1);
+        SchemaAdmin.Status old = SchemaAdmin.status(dir);
+        assertEquals(1, old.current());
+        assertEquals(List.of(2), old.pending().stream().map(Migration::version).toList());
+        StoreException refused = assertThrows(StoreException.class,
+                () -> StateStore.open(new StoreOptions(dir, StoreOptions.defaults(dir).wal(), 10, false, java.time.Clock.systemUTC())));
+        assertTrue(refused.getMessage().contains("--migrate"), refused.getMessage());
+        SchemaAdmin.Status after = SchemaAdmin.migrate(dir);
+        assertEquals(SchemaMigrations.LATEST, after.current());
+        assertTrue(SchemaAdmin.status(dir).pending().isEmpty());
+        try (var db = StateStore.openDb(dir)) {
+            db.hashMap(SchemaMigrations.META, org.mapdb.Serializer.STRING, org.mapdb.Serializer.STRING).createOrOpen()
+                    .put(SchemaMigrations.SCHEMA_VERSION, "99");
+            db.commit();
+        }
+        StoreException newer = assertThrows(StoreException.class, () -> StateStore.open(options(dir, 10)));
+        assertTrue(newer.getMessage().contains("refusing to downgrade"), newer.getMessage());
+    }
+
+    @Test
+    void rawAppends_shareTheLogAndAreReplayable() {
+        try (StateStore s = StateStore.open(options(dir, 1000))) {
+            long seq = s.append(RecordType.AUDIT, "{\"x\":1}".getBytes());
+            long[] found = {0};
+            s.log().replay(seq - 1, r -> found[0] = r.sequence());
+            assertEquals(seq, found[0]);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (var stream = Files.walk(from)) {
+            for (Path p : stream.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+}
