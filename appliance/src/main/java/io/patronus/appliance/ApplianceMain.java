@@ -113,7 +113,7 @@ public final class ApplianceMain implements Callable<Integer> {
                 return checkMigrations && s.exists() && !s.pending().isEmpty() ? 3 : 0;
             }
             if (migrate) {
-                out.print(SchemaAdmin.migrate(config.dataDir()).describe());
+                out.print(SchemaAdmin.migrate(Appliance.storeOptions(config, Clock.systemUTC())).describe());
                 return 0;
             }
             if (resetAdminPassword) {

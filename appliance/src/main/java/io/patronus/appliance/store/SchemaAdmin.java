@@ -1,10 +1,9 @@
 package io.patronus.appliance.store;
 
-import org.mapdb.DB;
-
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Offline schema commands for {@code patronus-appliance --migration-status | --check-migrations | --migrate}:
@@ -37,33 +36,26 @@ public final class SchemaAdmin {
     }
 
     public static Status status(Path dataDir) {
-        if (!Files.exists(dataDir.resolve("state.db"))) {
-            return new Status(false, 0, SchemaMigrations.LATEST, SchemaMigrations.pending(0));
-        }
-        try (DataDirLock ignored = DataDirLock.acquire(dataDir); DB db = StateStore.openDb(dataDir)) {
-            int v = SchemaMigrations.version(db);
-            db.rollback();
-            return new Status(true, v, SchemaMigrations.LATEST, SchemaMigrations.pending(v));
+        try (DataDirLock ignored = DataDirLock.acquire(dataDir)) {
+            Optional<Snapshot> s = Snapshot.read(dataDir);
+            int v = s.map(Snapshot::schemaVersion).orElse(0);
+            return new Status(s.isPresent(), v, SchemaMigrations.LATEST, s.isPresent() ? SchemaMigrations.pending(v) : List.of());
         }
     }
 
-    /** Runs every pending migration; returns the status afterwards. */
-    public static Status migrate(Path dataDir) {
-        try (DataDirLock ignored = DataDirLock.acquire(dataDir); DB db = StateStore.openDb(dataDir)) {
-            int v = SchemaMigrations.version(db);
-            if (v > SchemaMigrations.LATEST) {
-                throw new StoreException("store schema version " + v + " is newer than this build's "
-                        + SchemaMigrations.LATEST + "; refusing to touch it");
-            }
-            SchemaMigrations.migrate(db, v, SchemaMigrations.LATEST, LOG);
-            return new Status(true, SchemaMigrations.version(db), SchemaMigrations.LATEST, List.of());
+    /** Runs every pending migration (by opening the store, which migrates and checkpoints); returns the status after. */
+    public static Status migrate(StoreOptions options) {
+        try (StateStore ignored = StateStore.open(new StoreOptions(options.dataDir(), options.wal(),
+                options.checkpointEvery(), true, options.clock()))) {
+            LOG.log(System.Logger.Level.INFO, "store in " + options.dataDir() + " is at schema " + SchemaMigrations.LATEST);
         }
+        return status(options.dataDir());
     }
 
-    /** Migrates only up to {@code target}: used to build old-version stores in tests of the upgrade path. */
-    static void migrateTo(Path dataDir, int target) {
-        try (DataDirLock ignored = DataDirLock.acquire(dataDir); DB db = StateStore.openDb(dataDir)) {
-            SchemaMigrations.migrate(db, SchemaMigrations.version(db), target, LOG);
+    /** Writes a store as an older build would have: used by the tests of the upgrade path. */
+    static void writeAtVersion(Path dataDir, int version, Map<String, Map<String, String>> documents) {
+        try (DataDirLock ignored = DataDirLock.acquire(dataDir)) {
+            new Snapshot(version, 0, new java.util.HashMap<>(documents)).write(dataDir);
         }
     }
 }

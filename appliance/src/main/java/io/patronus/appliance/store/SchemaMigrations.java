@@ -1,29 +1,38 @@
 package io.patronus.appliance.store;
 
-import org.mapdb.DB;
-import org.mapdb.Serializer;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.patronus.model.Json;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The ordered list of schema migrations of the MapDB store. A store records the version it is at in its
- * {@code meta} map; opening a store older than {@link #LATEST} runs the missing steps in one MapDB transaction each,
- * and opening one newer than this build knows is refused, because a downgrade could silently drop data.
+ * The ordered schema history of the state snapshot. A snapshot records the version it was written at; loading an
+ * older one runs the missing steps on its documents before they are decoded, and the next checkpoint writes them at
+ * the latest version. A snapshot newer than this build is refused, because a downgrade could silently drop fields.
  * Append new steps at the end; never edit a released one.
  */
 public final class SchemaMigrations {
-    static final String META = "meta";
-    static final String SCHEMA_VERSION = "schemaVersion";
-
     static final List<Migration> ALL = List.of(
-            new Migration(1, "create configuration maps (sites, policies, users) and store metadata", db -> {
-                db.hashMap(StateStore.SITES, Serializer.STRING, Serializer.STRING).createOrOpen();
-                db.hashMap(StateStore.POLICIES, Serializer.STRING, Serializer.STRING).createOrOpen();
-                db.hashMap(StateStore.USERS, Serializer.STRING, Serializer.STRING).createOrOpen();
+            new Migration(1, "configuration maps (sites, policies, users) and snapshot metadata", maps -> {
+                for (String name : List.of(StateStore.SITES, StateStore.POLICIES, StateStore.USERS)) {
+                    maps.computeIfAbsent(name, k -> new java.util.HashMap<>());
+                }
             }),
-            new Migration(2, "create path health history (samples ordered by path and time)", db ->
-                    db.treeMap(StateStore.HISTORY, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen()));
+            new Migration(2, "site documents state their status explicitly (documents without one were active)", maps ->
+                    maps.get(StateStore.SITES).replaceAll((id, json) -> {
+                        try {
+                            ObjectNode site = (ObjectNode) Json.mapper().readTree(json);
+                            if (!site.has("status")) {
+                                site.put("status", "active");
+                            }
+                            return Json.mapper().writeValueAsString(site);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException("site " + id + " cannot be migrated: " + e.getMessage(), e);
+                        }
+                    })));
 
     /** The schema version this build writes. */
     public static final int LATEST = ALL.getLast().version();
@@ -36,27 +45,21 @@ public final class SchemaMigrations {
         return ALL;
     }
 
-    static int version(DB db) {
-        Map<String, String> meta = db.hashMap(META, Serializer.STRING, Serializer.STRING).createOrOpen();
-        String v = meta.get(SCHEMA_VERSION);
-        return v == null ? 0 : Integer.parseInt(v);
-    }
-
     static List<Migration> pending(int from) {
         return ALL.stream().filter(m -> m.version() > from).toList();
     }
 
-    /** Runs the migrations after {@code from} up to {@code target}, committing after each so a crash resumes cleanly. */
-    static void migrate(DB db, int from, int target, System.Logger log) {
-        Map<String, String> meta = db.hashMap(META, Serializer.STRING, Serializer.STRING).createOrOpen();
+    /** Runs the steps after {@code from} up to {@code target} on the documents; returns the version reached. */
+    static int migrate(Map<String, Map<String, String>> maps, int from, int target, System.Logger log) {
+        int version = from;
         for (Migration m : pending(from)) {
             if (m.version() > target) {
                 break;
             }
-            m.step().accept(db);
-            meta.put(SCHEMA_VERSION, Integer.toString(m.version()));
-            db.commit();
+            m.step().accept(maps);
+            version = m.version();
             log.log(System.Logger.Level.INFO, "store migrated to schema " + m.version() + ": " + m.description());
         }
+        return version;
     }
 }

@@ -12,11 +12,6 @@ import io.patronus.model.Json;
 import io.patronus.model.Policy;
 import io.patronus.model.Site;
 import io.patronus.model.User;
-import org.mapdb.BTreeMap;
-import org.mapdb.DB;
-import org.mapdb.DBMaker;
-import org.mapdb.HTreeMap;
-import org.mapdb.Serializer;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -35,10 +30,11 @@ import java.util.function.Consumer;
  *
  * <h2>Guarantees</h2>
  * A mutation is acknowledged (its method returns) only after its record is durable in the write-ahead log; it is
- * then applied to the MapDB maps inside MapDB's open transaction. MapDB is committed only at checkpoints, together
- * with the log sequence it covers ({@code meta.appliedSequence}). After a crash MapDB rolls back to its last commit and
- * the store replays every logged mutation after that sequence, so every acknowledged mutation is present and nothing
- * is half-applied: a mutation is one log record, and replaying a whole-object put or a delete is idempotent.
+ * then applied to the in-memory state. A checkpoint writes the whole state, with the log sequence it covers, as a
+ * new MapDB snapshot ({@link Snapshot}: written aside, forced, renamed over the old one) and then retires the log
+ * segments it covers. On open the store loads the last snapshot and replays every logged mutation after its
+ * sequence, so every acknowledged mutation is present and nothing is half-applied: a mutation is one log record,
+ * and replaying a whole-object put or a delete is idempotent.
  *
  * <h2>Concurrency</h2>
  * Mutations are serialised by one lock held from validation through the durable append to the apply, so the
@@ -51,20 +47,13 @@ public final class StateStore implements AutoCloseable {
     static final String SITES = "sites";
     static final String POLICIES = "policies";
     static final String USERS = "users";
-    static final String HISTORY = "pathHistory";
-    static final String APPLIED_SEQUENCE = "appliedSequence";
 
     private static final System.Logger LOG = System.getLogger(StateStore.class.getName());
 
     private final StoreOptions options;
     private final DataDirLock lock;
-    private final DB db;
     private final WriteAheadLog wal;
-    private final HTreeMap<String, String> siteMap;
-    private final HTreeMap<String, String> policyMap;
-    private final HTreeMap<String, String> userMap;
-    private final HTreeMap<String, String> meta;
-    private final BTreeMap<String, byte[]> history;
+    private final HistoryFile history;
     private final ConcurrentSkipListMap<String, Site> sites = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<String, Policy> policies = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<String, User> users = new ConcurrentSkipListMap<>();
@@ -75,18 +64,13 @@ public final class StateStore implements AutoCloseable {
     private int sinceCheckpoint;
     private volatile boolean closed;
 
-    private StateStore(StoreOptions options, DataDirLock lock, DB db, WriteAheadLog wal) {
+    private StateStore(StoreOptions options, DataDirLock lock, Snapshot snapshot, WriteAheadLog wal, HistoryFile history) {
         this.options = options;
         this.lock = lock;
-        this.db = db;
         this.wal = wal;
-        this.siteMap = db.hashMap(SITES, Serializer.STRING, Serializer.STRING).createOrOpen();
-        this.policyMap = db.hashMap(POLICIES, Serializer.STRING, Serializer.STRING).createOrOpen();
-        this.userMap = db.hashMap(USERS, Serializer.STRING, Serializer.STRING).createOrOpen();
-        this.meta = db.hashMap(SchemaMigrations.META, Serializer.STRING, Serializer.STRING).createOrOpen();
-        this.history = db.treeMap(HISTORY, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-        this.appliedSequence = Long.parseLong(meta.getOrDefault(APPLIED_SEQUENCE, "0"));
-        loadCaches();
+        this.history = history;
+        this.appliedSequence = snapshot.appliedSequence();
+        load(snapshot);
         this.replayed = replay();
     }
 
@@ -100,36 +84,49 @@ public final class StateStore implements AutoCloseable {
     public static StateStore open(StoreOptions options) {
         Path dir = options.dataDir();
         DataDirLock lock = DataDirLock.acquire(dir);
-        DB db = null;
         WriteAheadLog wal = null;
+        HistoryFile history = null;
         try {
-            db = openDb(dir);
-            int version = SchemaMigrations.version(db);
-            if (version > SchemaMigrations.LATEST) {
-                throw new StoreException("store " + dir.resolve("state.db") + " has schema version " + version
+            Optional<Snapshot> existing = Snapshot.read(dir);
+            Snapshot snapshot = existing.orElse(new Snapshot(0, 0, new java.util.HashMap<>()));
+            boolean migrated = false;
+            if (snapshot.schemaVersion() > SchemaMigrations.LATEST) {
+                throw new StoreException("store " + dir.resolve(Snapshot.FILE) + " has schema version " + snapshot.schemaVersion()
                         + " but this build knows only up to " + SchemaMigrations.LATEST
                         + "; refusing to downgrade: run the newer patronus-appliance or restore a backup");
             }
-            if (version < SchemaMigrations.LATEST) {
-                if (!options.autoMigrate() && version != 0) {
-                    throw new StoreException("store " + dir.resolve("state.db") + " is at schema version " + version
-                            + ", this build needs " + SchemaMigrations.LATEST
+            if (snapshot.schemaVersion() < SchemaMigrations.LATEST) {
+                if (!options.autoMigrate() && existing.isPresent()) {
+                    throw new StoreException("store " + dir.resolve(Snapshot.FILE) + " is at schema version "
+                            + snapshot.schemaVersion() + ", this build needs " + SchemaMigrations.LATEST
                             + ": run `patronus-appliance --migrate` first (see --migration-status)");
                 }
-                SchemaMigrations.migrate(db, version, SchemaMigrations.LATEST, LOG);
+                int v = SchemaMigrations.migrate(snapshot.maps(), snapshot.schemaVersion(), SchemaMigrations.LATEST, LOG);
+                snapshot = new Snapshot(v, snapshot.appliedSequence(), snapshot.maps());
+                migrated = true;
             }
             wal = WriteAheadLog.open(options.wal());
             RecoveryReport recovery = wal.recoveryReport();
             if (recovery.damaged()) {
                 LOG.log(System.Logger.Level.WARNING, "write-ahead log recovery: " + recovery.describe());
             }
-            return new StateStore(options, lock, db, wal);
+            if (snapshot.appliedSequence() > wal.lastSequence()) {
+                throw new StoreException("checkpoint " + dir.resolve(Snapshot.FILE) + " covers log sequence "
+                        + snapshot.appliedSequence() + " but the log in " + options.wal().directory() + " ends at "
+                        + wal.lastSequence() + ": the log was truncated or replaced; restore the matching log or backup");
+            }
+            history = HistoryFile.open(dir);
+            StateStore store = new StateStore(options, lock, snapshot, wal, history);
+            if (migrated) {
+                store.checkpoint();
+            }
+            return store;
         } catch (RuntimeException e) {
             if (wal != null) {
                 wal.close();
             }
-            if (db != null && !db.isClosed()) {
-                db.close();
+            if (history != null) {
+                history.close();
             }
             lock.close();
             if (e instanceof StoreException) {
@@ -139,18 +136,24 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
-    /** Opens only the MapDB file, for the schema commands of {@code patronus-appliance}; caller holds the data directory. */
-    static DB openDb(Path dir) {
-        return DBMaker.fileDB(dir.resolve("state.db").toFile())
-                .transactionEnable()
-                .fileChannelEnable()
-                .make();
+    private void load(Snapshot snapshot) {
+        snapshot.maps().getOrDefault(SITES, Map.of()).forEach((id, json) -> sites.put(id, decode(json, Site.class, "site " + id)));
+        snapshot.maps().getOrDefault(POLICIES, Map.of()).forEach((id, json) -> policies.put(id, decode(json, Policy.class, "policy " + id)));
+        snapshot.maps().getOrDefault(USERS, Map.of()).forEach((id, json) -> users.put(id, decode(json, User.class, "user " + id)));
     }
 
-    private void loadCaches() {
-        siteMap.forEach((id, json) -> sites.put(id, decode(json, Site.class, "site " + id)));
-        policyMap.forEach((id, json) -> policies.put(id, decode(json, Policy.class, "policy " + id)));
-        userMap.forEach((id, json) -> users.put(id, decode(json, User.class, "user " + id)));
+    private Snapshot snapshot() {
+        Map<String, Map<String, String>> maps = new java.util.HashMap<>();
+        maps.put(SITES, encodeAll(sites));
+        maps.put(POLICIES, encodeAll(policies));
+        maps.put(USERS, encodeAll(users));
+        return new Snapshot(SchemaMigrations.LATEST, appliedSequence, maps);
+    }
+
+    private static <T> Map<String, String> encodeAll(Map<String, T> values) {
+        Map<String, String> out = new java.util.HashMap<>();
+        values.forEach((k, v) -> out.put(k, encode(v)));
+        return out;
     }
 
     private long replay() {
@@ -351,27 +354,21 @@ public final class StateStore implements AutoCloseable {
     private void apply(Mutation m) {
         switch (m) {
             case Mutation.PutSite p -> {
-                siteMap.put(p.site().id(), encode(p.site()));
                 sites.put(p.site().id(), p.site());
             }
             case Mutation.DeleteSite d -> {
-                siteMap.remove(d.id());
                 sites.remove(d.id());
             }
             case Mutation.PutPolicy p -> {
-                policyMap.put(p.policy().id(), encode(p.policy()));
                 policies.put(p.policy().id(), p.policy());
             }
             case Mutation.DeletePolicy d -> {
-                policyMap.remove(d.id());
                 policies.remove(d.id());
             }
             case Mutation.PutUser p -> {
-                userMap.put(p.user().username(), encode(p.user()));
                 users.put(p.user().username(), p.user());
             }
             case Mutation.DeleteUser d -> {
-                userMap.remove(d.username());
                 users.remove(d.username());
             }
         }
@@ -403,13 +400,18 @@ public final class StateStore implements AutoCloseable {
     }
 
     /** Path health samples, ordered by {@code pathId|zero-padded epoch millis}; committed with each checkpoint. */
-    public BTreeMap<String, byte[]> historyMap() {
-        return history;
+    public java.util.NavigableMap<String, byte[]> historyMap() {
+        return history.samples();
+    }
+
+    /** Present when the path history file was found damaged at open and replaced. */
+    public Optional<String> historyRecoveryNote() {
+        return history.recoveryNote();
     }
 
     // ---- checkpoints, checks, lifecycle -------------------------------------------------------------------------
 
-    /** Commits MapDB with the sequence it covers and retires the log segments that sequence covers. */
+    /** Writes a snapshot with the sequence it covers, commits the history, and retires the log segments covered. */
     public void checkpoint() {
         mutationLock.lock();
         try {
@@ -421,8 +423,8 @@ public final class StateStore implements AutoCloseable {
     }
 
     private void checkpointLocked() {
-        meta.put(APPLIED_SEQUENCE, Long.toString(appliedSequence));
-        db.commit();
+        snapshot().write(options.dataDir());
+        history.commit();
         sinceCheckpoint = 0;
         wal.checkpoint(appliedSequence);
     }
@@ -435,13 +437,33 @@ public final class StateStore implements AutoCloseable {
     /** Verifies every stored object and the log end to end; reads only, safe while the appliance runs. */
     public StoreCheck check() {
         List<String> problems = new ArrayList<>();
-        int version = Integer.parseInt(meta.getOrDefault(SchemaMigrations.SCHEMA_VERSION, "0"));
-        if (version != SchemaMigrations.LATEST) {
-            problems.add("store schema version is " + version + ", expected " + SchemaMigrations.LATEST);
+        int version = SchemaMigrations.LATEST;
+        long checkpointSequence = 0;
+        mutationLock.lock();
+        Snapshot served;
+        try {
+            served = snapshot();
+        } finally {
+            mutationLock.unlock();
         }
-        checkMap(siteMap, Site.class, "site", sites, problems);
-        checkMap(policyMap, Policy.class, "policy", policies, problems);
-        checkMap(userMap, User.class, "user", users, problems);
+        try {
+            Optional<Snapshot> onDisk = Snapshot.read(options.dataDir());
+            if (onDisk.isEmpty()) {
+                problems.add("no checkpoint file " + Snapshot.FILE + " yet (it is written at the first checkpoint)");
+            } else {
+                version = onDisk.get().schemaVersion();
+                checkpointSequence = onDisk.get().appliedSequence();
+                if (version != SchemaMigrations.LATEST) {
+                    problems.add("checkpoint schema version is " + version + ", expected " + SchemaMigrations.LATEST);
+                }
+                checkDocuments(onDisk.get().maps().getOrDefault(SITES, Map.of()), Site.class, "site", problems);
+                checkDocuments(onDisk.get().maps().getOrDefault(POLICIES, Map.of()), Policy.class, "policy", problems);
+                checkDocuments(onDisk.get().maps().getOrDefault(USERS, Map.of()), User.class, "user", problems);
+            }
+        } catch (StoreException e) {
+            problems.add(e.getMessage());
+        }
+        checkDocuments(served.maps().get(SITES), Site.class, "site", problems);
         for (Site s : sites.values()) {
             try {
                 checkPrefixesFree(s);
@@ -449,34 +471,29 @@ public final class StateStore implements AutoCloseable {
                 problems.add("site " + s.id() + ": " + e.getMessage());
             }
         }
-        long samples = history.sizeLong();
         VerifyReport verify = WriteAheadLog.verify(options.wal().directory());
         if (!verify.ok()) {
             problems.add("write-ahead log: " + verify.describe());
         }
         long last = wal.lastSequence();
-        if (appliedSequence > last) {
-            problems.add("store has applied sequence " + appliedSequence + " but the log ends at " + last);
+        if (checkpointSequence > last) {
+            problems.add("checkpoint covers sequence " + checkpointSequence + " but the log ends at " + last);
         }
+        if (checkpointSequence > 0 && wal.firstSequence() > checkpointSequence + 1) {
+            problems.add("the log starts at " + wal.firstSequence() + " but the checkpoint covers only up to "
+                    + checkpointSequence + ": records in between are missing");
+        }
+        history.recoveryNote().ifPresent(problems::add);
         return new StoreCheck(problems.isEmpty(), version, appliedSequence, sites.size(), policies.size(), users.size(),
-                samples, last, verify.segments(), verify.records(), List.copyOf(problems));
+                history.samples().sizeLong(), last, verify.segments(), verify.records(), List.copyOf(problems));
     }
 
-    private static <T> void checkMap(Map<String, String> stored, Class<T> type, String what, Map<String, T> cache,
-                                     List<String> problems) {
+    private static <T> void checkDocuments(Map<String, String> stored, Class<T> type, String what, List<String> problems) {
         for (Map.Entry<String, String> e : stored.entrySet()) {
             try {
-                T value = Json.mapper().readValue(e.getValue(), type);
-                if (!value.equals(cache.get(e.getKey()))) {
-                    problems.add(what + " " + e.getKey() + ": stored value differs from the served value");
-                }
+                Json.mapper().readValue(e.getValue(), type);
             } catch (IOException | RuntimeException ex) {
-                problems.add(what + " " + e.getKey() + ": stored value is invalid: " + ex.getMessage());
-            }
-        }
-        for (String key : cache.keySet()) {
-            if (!stored.containsKey(key)) {
-                problems.add(what + " " + key + ": served but missing from the store");
+                problems.add(what + " " + e.getKey() + ": stored document is invalid: " + ex.getMessage());
             }
         }
     }
@@ -502,7 +519,7 @@ public final class StateStore implements AutoCloseable {
             }
             closed = true;
             wal.close();
-            db.close();
+            history.close();
             lock.close();
         } finally {
             mutationLock.unlock();

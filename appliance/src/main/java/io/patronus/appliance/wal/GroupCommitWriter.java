@@ -101,12 +101,9 @@ final class GroupCommitWriter implements Runnable {
         }
     }
 
-    public static final long[] T = new long[8];
     private void writeBatches() throws IOException, InterruptedException {
         while (true) {
-            long t0 = System.nanoTime();
             PendingAppend append = queue.take();
-            T[0] += System.nanoTime() - t0;
             long batchStart = System.nanoTime();
             // Waiting for expected appends pays only while it is short next to the fsync it saves.
             long lingerDeadline = batchStart + Math.min(maxWaitNanos, syncer.averageFsyncNanos() / 2);
@@ -132,9 +129,7 @@ final class GroupCommitWriter implements Runnable {
                 append = queue.poll();
                 if (append == null && batch.size() < expectedAppends && lingerDeadline - now > 0) {
                     counters.batchWaits.incrementAndGet();
-                    long t1 = System.nanoTime();
                     append = queue.poll(lingerDeadline - now, TimeUnit.NANOSECONDS);
-                    T[1] += System.nanoTime() - t1;
                     if (append == null) {
                         reason = FlushReason.MAX_WAIT;
                         break;
@@ -202,15 +197,12 @@ final class GroupCommitWriter implements Runnable {
      * is done even for an empty batch.
      */
     private void flush(FlushReason reason, boolean seal) throws IOException {
-        long t2 = System.nanoTime();
         writeBuffer();
-        long t3 = System.nanoTime(); T[2] += t3 - t2;
         if (batch.isEmpty() && !seal) {
             return;
         }
         long lastSequence = batch.isEmpty() ? 0 : batch.getLast().sequence;
         syncer.sync(active, active.writePosition(), seal, lastSequence);
-        long t4 = System.nanoTime(); T[3] += t4 - t3;
         if (batch.isEmpty()) {
             return;
         }
@@ -222,6 +214,5 @@ final class GroupCommitWriter implements Runnable {
             append.future.complete(append.sequence);
         }
         batch = new ArrayList<>();
-        T[4] += System.nanoTime() - t4;
     }
 }

@@ -168,11 +168,8 @@ class CrashRecoveryTest {
                 policies.addAll(withPolicies);
             }
             Map<Long, byte[]> inLog = new HashMap<>();
-            long[] first = {-1};
-            store.log().replay(0, (LogRecord r) -> {
-                if (first[0] < 0) {
-                    first[0] = r.sequence();
-                }
+            long[] first = {store.log().firstSequence()};
+            store.log().replay(Math.max(0, first[0] - 1), (LogRecord r) -> {
                 if (r.type() == RecordType.RAW) {
                     inLog.put(r.sequence(), r.payload());
                 }
@@ -181,7 +178,7 @@ class CrashRecoveryTest {
             assertTrue(store.log().lastSequence() >= maxAcked, "log ends at " + store.log().lastSequence()
                     + " but sequence " + maxAcked + " was acknowledged");
             for (Map.Entry<Long, byte[]> e : rawAcked.entrySet()) {
-                if (first[0] >= 0 && e.getKey() >= first[0]) {
+                if (first[0] > 0 && e.getKey() >= first[0]) {
                     assertArrayEquals(e.getValue(), inLog.get(e.getKey()), "acknowledged raw record " + e.getKey()
                             + " is missing or changed");
                 }

@@ -106,24 +106,26 @@ class StateStoreTest {
     }
 
     @Test
-    void migrations_statusMigrateAndRefuseNewerSchema() {
-        SchemaAdmin.Status none = SchemaAdmin.status(dir);
-        assertFalse(none.exists());
-        SchemaAdmin.migrateTo(dir, 1);
+    void migrations_upgradeAVersion1Store_andRefuseANewerOne() throws Exception {
+        assertFalse(SchemaAdmin.status(dir).exists());
+        // A version-1 store: site documents did not state their status.
+        String v1Site = io.patronus.model.Json.mapper().writeValueAsString(site("old", 9)).replace(",\"status\":\"active\"", "");
+        assertFalse(v1Site.contains("status"), v1Site);
+        SchemaAdmin.writeAtVersion(dir, 1, Map.of("sites", Map.of("old", v1Site), "policies", Map.of(), "users", Map.of()));
         SchemaAdmin.Status old = SchemaAdmin.status(dir);
         assertEquals(1, old.current());
         assertEquals(List.of(2), old.pending().stream().map(Migration::version).toList());
         StoreException refused = assertThrows(StoreException.class,
                 () -> StateStore.open(new StoreOptions(dir, StoreOptions.defaults(dir).wal(), 10, false, java.time.Clock.systemUTC())));
         assertTrue(refused.getMessage().contains("--migrate"), refused.getMessage());
-        SchemaAdmin.Status after = SchemaAdmin.migrate(dir);
+        SchemaAdmin.Status after = SchemaAdmin.migrate(StoreOptions.defaults(dir));
         assertEquals(SchemaMigrations.LATEST, after.current());
-        assertTrue(SchemaAdmin.status(dir).pending().isEmpty());
-        try (var db = StateStore.openDb(dir)) {
-            db.hashMap(SchemaMigrations.META, org.mapdb.Serializer.STRING, org.mapdb.Serializer.STRING).createOrOpen()
-                    .put(SchemaMigrations.SCHEMA_VERSION, "99");
-            db.commit();
+        assertTrue(after.pending().isEmpty());
+        assertTrue(Snapshot.read(dir).orElseThrow().maps().get("sites").get("old").contains("\"status\":\"active\""));
+        try (StateStore s = StateStore.open(options(dir, 10))) {
+            assertEquals(SiteStatus.ACTIVE, s.site("old").orElseThrow().status());
         }
+        SchemaAdmin.writeAtVersion(dir, 99, Map.of());
         StoreException newer = assertThrows(StoreException.class, () -> StateStore.open(options(dir, 10)));
         assertTrue(newer.getMessage().contains("refusing to downgrade"), newer.getMessage());
     }
