@@ -50,6 +50,9 @@ class CrashRecoveryTest {
     /** The expected configuration state, built from what the children acknowledged. */
     private final Map<String, String> sites = new TreeMap<>();
     private final TreeSet<String> policies = new TreeSet<>();
+    private long acknowledgedMutations;
+    private long acknowledgedRaw;
+    private long killsWithMutationInFlight;
 
     @Test
     void sigkillDuringMutations_losesNothingAcknowledged_andHalfAppliesNothing() throws Exception {
@@ -63,6 +66,12 @@ class CrashRecoveryTest {
                 throw new AssertionError("run " + run + " (seed " + seed + "): " + e.getMessage(), e);
             }
         }
+        // Guard against a test that passes because nothing happened before the kills.
+        assertTrue(acknowledgedMutations > STORE_KILLS, "only " + acknowledgedMutations + " mutations acknowledged");
+        assertTrue(acknowledgedRaw > STORE_KILLS, "only " + acknowledgedRaw + " raw appends acknowledged");
+        assertTrue(killsWithMutationInFlight > STORE_KILLS / 2, "only " + killsWithMutationInFlight + " kills hit a mutation in flight");
+        System.out.printf("crash test: %d kills, %d mutations and %d raw appends acknowledged, %d kills with a mutation in flight%n",
+                STORE_KILLS, acknowledgedMutations, acknowledgedRaw, killsWithMutationInFlight);
     }
 
     @Test
@@ -142,6 +151,11 @@ class CrashRecoveryTest {
         }
         for (String[] a : acks) {
             apply(sites, policies, run, Integer.parseInt(a[2]));
+        }
+        acknowledgedMutations += acks.size();
+        acknowledgedRaw += rawAcked.size();
+        if (inFlight != null) {
+            killsWithMutationInFlight++;
         }
         try (StateStore store = StateStore.open(CrashWorker.options(dir))) {
             Map<String, String> actualSites = new TreeMap<>();
