@@ -1,0 +1,58 @@
+package io.patronus.appliance.cli;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A plain text table with a header row and columns padded to their widest cell. */
+final class Table {
+    private final List<String> headers;
+    private final List<List<String>> rows = new ArrayList<>();
+
+    Table(String... headers) {
+        this.headers = List.of(headers);
+    }
+
+    Table row(Object... cells) {
+        if (cells.length != headers.size()) {
+            throw new IllegalArgumentException("row has " + cells.length + " cells, table has " + headers.size() + " columns");
+        }
+        List<String> r = new ArrayList<>();
+        for (Object c : cells) {
+            r.add(c == null ? "-" : c.toString());
+        }
+        rows.add(r);
+        return this;
+    }
+
+    void print(PrintStream out) {
+        int[] width = new int[headers.size()];
+        for (int i = 0; i < width.length; i++) {
+            width[i] = headers.get(i).length();
+            for (List<String> r : rows) {
+                width[i] = Math.max(width[i], r.get(i).length());
+            }
+        }
+        line(out, headers, width);
+        for (List<String> r : rows) {
+            line(out, r, width);
+        }
+        if (rows.isEmpty()) {
+            out.println("(none)");
+        }
+    }
+
+    private static void line(PrintStream out, List<String> cells, int[] width) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < cells.size(); i++) {
+            if (i > 0) {
+                sb.append("  ");
+            }
+            sb.append(cells.get(i));
+            if (i < cells.size() - 1) {
+                sb.append(" ".repeat(width[i] - cells.get(i).length()));
+            }
+        }
+        out.println(sb);
+    }
+}
