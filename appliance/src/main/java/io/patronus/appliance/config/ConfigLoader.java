@@ -128,7 +128,18 @@ public final class ConfigLoader {
         applyEnv((ObjectNode) merged, env, b);
         checkUnknownKeys(merged, "", b);
         new Binder(merged, b).bind();
+        b.problems.sort(java.util.Comparator.comparing(ConfigLoader::sortKey));
         return b;
+    }
+
+    /** File problems in file order (line, column), then environment problems, then defaults. */
+    private static String sortKey(ConfigProblem p) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(":(\\d+):(\\d+)$").matcher(p.location());
+        if (m.find()) {
+            return String.format("0%s|%09d|%09d", p.location().substring(0, m.start()), Integer.parseInt(m.group(1)),
+                    Integer.parseInt(m.group(2)));
+        }
+        return (p.location().startsWith("env") ? "1" : "2") + p.location() + p.path();
     }
 
     private static String kind(JsonNode n) {
@@ -189,7 +200,8 @@ public final class ConfigLoader {
                 String k = it.next();
                 String child = path.isEmpty() ? k : path + "." + k;
                 if (!known.contains(k)) {
-                    b.problems.add(new ConfigProblem(loc(b, child), child, "unknown key" + suggestion(k, known)
+                    b.problems.add(new ConfigProblem(b.locations.getOrDefault(child + Located.KEY, loc(b, child)), child,
+                            "unknown key" + suggestion(k, known)
                             + "; known here: " + String.join(", ", new java.util.TreeSet<>(known))));
                 } else {
                     checkUnknownKeys(node.get(k), child, b);
@@ -245,6 +257,9 @@ public final class ConfigLoader {
 
     /** Reads a YAML document into a tree while recording the position of every value by its dotted path. */
     static final class Located {
+        /** Suffix of the location entry of a key itself (the plain path holds its value's location). */
+        static final String KEY = "#key";
+
         private Located() {
         }
 
@@ -284,8 +299,8 @@ public final class ConfigLoader {
                             value(p, child + "#dup", name, new HashMap<>(), problems);
                             continue;
                         }
+                        locations.put(child + KEY, name + ":" + kl.getLineNr() + ":" + kl.getColumnNr());
                         o.set(key, value(p, child, name, locations, problems));
-                        locations.put(child, name + ":" + kl.getLineNr() + ":" + kl.getColumnNr());
                     }
                     return o;
                 }
@@ -344,7 +359,7 @@ public final class ConfigLoader {
             List<Link> links = links();
             List<SlaClass> slas = slaClasses();
             if (b.problems.size() == before) {
-                b.config = new ApplianceConfig(site, new ApplianceConfig.Api(host, port, ttl), Path.of(dataDir),
+                b.config = new ApplianceConfig(site, new ApplianceConfig.Api(host, port, ttl), Path.of(dataDir).toAbsolutePath().normalize(),
                         new ApplianceConfig.DataPlane(mode), new ApplianceConfig.Wal(segmentBytes, maxWait, maxBatchBytes,
                         checkpointEvery), new ApplianceConfig.History(raw, agg), links, slas);
             }
@@ -498,20 +513,19 @@ public final class ConfigLoader {
                 String name = field(n, p, "name");
                 String iface = field(n, p, "iface");
                 String colour = field(n, p, "colour");
+                if (name != null && !names.add(name)) {
+                    problem(p + ".name", "duplicate link name '" + name + "'");
+                }
+                if (colour != null && !colours.add(colour)) {
+                    problem(p + ".colour", "duplicate colour '" + colour + "': each link needs its own colour");
+                }
                 long priority = number(p + ".priority", field(n, p, "priority"), 0, 1000);
                 long bw = number(p + ".bandwidthKbps", field(n, p, "bandwidthKbps"), 1, 1_000_000_000L);
                 if (b.problems.size() != before) {
                     continue;
                 }
                 try {
-                    Link l = new Link(name, iface, colour, (int) priority, bw);
-                    if (!names.add(l.name())) {
-                        problem(p + ".name", "duplicate link name '" + l.name() + "'");
-                    }
-                    if (!colours.add(l.colour())) {
-                        problem(p + ".colour", "duplicate colour '" + l.colour() + "': each link needs its own colour");
-                    }
-                    out.add(l);
+                    out.add(new Link(name, iface, colour, (int) priority, bw));
                 } catch (ValidationException e) {
                     problem(p + "." + e.field(), e.detail());
                 }

@@ -49,7 +49,7 @@ public final class SchemaMigrations {
         return ALL.stream().filter(m -> m.version() > from).toList();
     }
 
-    /** Runs the steps after {@code from} up to {@code target} on the documents; returns the version reached. */
+    /** Runs the steps after {@code from} up to {@code target} on the documents; returns the version reached. {@code log} may be null for a new store. */
     static int migrate(Map<String, Map<String, String>> maps, int from, int target, System.Logger log) {
         int version = from;
         for (Migration m : pending(from)) {
@@ -58,7 +58,9 @@ public final class SchemaMigrations {
             }
             m.step().accept(maps);
             version = m.version();
-            log.log(System.Logger.Level.INFO, "store migrated to schema " + m.version() + ": " + m.description());
+            if (log != null) {
+                log.log(System.Logger.Level.INFO, "store migrated to schema " + m.version() + ": " + m.description());
+            }
         }
         return version;
     }

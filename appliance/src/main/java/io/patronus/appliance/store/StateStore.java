@@ -101,7 +101,8 @@ public final class StateStore implements AutoCloseable {
                             + snapshot.schemaVersion() + ", this build needs " + SchemaMigrations.LATEST
                             + ": run `patronus-appliance --migrate` first (see --migration-status)");
                 }
-                int v = SchemaMigrations.migrate(snapshot.maps(), snapshot.schemaVersion(), SchemaMigrations.LATEST, LOG);
+                int v = SchemaMigrations.migrate(snapshot.maps(), snapshot.schemaVersion(), SchemaMigrations.LATEST,
+                        existing.isPresent() ? LOG : null);
                 snapshot = new Snapshot(v, snapshot.appliedSequence(), snapshot.maps());
                 migrated = true;
             }

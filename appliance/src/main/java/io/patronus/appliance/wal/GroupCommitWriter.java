@@ -2,8 +2,10 @@ package io.patronus.appliance.wal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +32,7 @@ import java.util.zip.CRC32C;
  * sized from what the log observes). With a single writer nothing more is ever expected and nothing waits.
  *
  * <p>Rolling. When the next frame would pass {@code segmentBytes}, the batch so far is written and the old
- * segment sealed, and a new preallocated segment becomes active.
+ * segment sealed, and the spare that {@link SegmentPreallocator} prepared meanwhile becomes the new segment.
  */
 final class GroupCommitWriter implements Runnable {
     private final WalOptions options;
@@ -41,6 +43,7 @@ final class GroupCommitWriter implements Runnable {
     private final FailureLatch failure;
     private final WalCounters counters;
     private final LongAdder accepted;
+    private final SegmentPreallocator preallocator;
     private final long maxWaitNanos;
     private final ByteBuffer buffer;
     private final ByteBuffer frameHeader = ByteBuffer.allocate(SegmentFormat.FRAME_HEADER_BYTES);
@@ -59,7 +62,9 @@ final class GroupCommitWriter implements Runnable {
      */
     GroupCommitWriter(WalOptions options, String logName, BlockingQueue<PendingAppend> queue,
                       ConcurrentNavigableMap<Long, Segment> segments, long nextSequence, SegmentSyncer syncer,
-                      FailureLatch failure, WalCounters counters, LongAdder accepted) {
+                      FailureLatch failure, WalCounters counters, LongAdder accepted,
+                      SegmentPreallocator preallocator) {
+        this.preallocator = preallocator;
         this.options = options;
         this.logName = logName;
         this.queue = queue;
@@ -175,7 +180,10 @@ final class GroupCommitWriter implements Runnable {
         PendingAppend next = batch.removeLast();
         flush(FlushReason.SEGMENT_ROLL, true);
         batch.add(next);
-        Segment created = Segment.create(options.directory(), nextSequence, options.segmentBytes());
+        Optional<Path> spare = preallocator.take();
+        Segment created = spare.isPresent()
+                ? Segment.fromSpare(options.directory(), spare.get(), nextSequence)
+                : Segment.create(options.directory(), nextSequence, options.segmentBytes());
         segments.put(created.baseSequence(), created);
         active = created;
         counters.segmentsRolled.incrementAndGet();
@@ -200,6 +208,9 @@ final class GroupCommitWriter implements Runnable {
         writeBuffer();
         if (batch.isEmpty() && !seal) {
             return;
+        }
+        if (!seal && active.writePosition() > options.segmentBytes() / 2) {
+            preallocator.prepare();
         }
         long lastSequence = batch.isEmpty() ? 0 : batch.getLast().sequence;
         syncer.sync(active, active.writePosition(), seal, lastSequence);

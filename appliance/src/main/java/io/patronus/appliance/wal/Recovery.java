@@ -209,7 +209,7 @@ final class Recovery {
         for (Path leftover : SegmentFiles.leftovers(directory)) {
             try {
                 Files.deleteIfExists(leftover);
-                LOG.log(Level.INFO, "removed half-created write-ahead log segment " + leftover);
+                LOG.log(Level.INFO, "removed leftover " + leftover + " (a segment being created or a spare)");
             } catch (IOException e) {
                 throw new WalException("cannot remove half-created write-ahead log segment " + leftover + ": " + e, e);
             }

@@ -53,6 +53,25 @@ final class Segment {
     }
 
     /**
+     * Turns a preallocated spare (zero-filled and synced) into a new empty segment: writes and forces the header,
+     * then renames the spare and syncs the directory. Far cheaper than {@link #create} at a roll.
+     */
+    static Segment fromSpare(Path directory, Path spare, long baseSequence) throws IOException {
+        Path path = directory.resolve(SegmentFormat.fileName(baseSequence));
+        FileChannel channel = FileChannel.open(spare, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            FileIo.writeFully(channel, SegmentFormat.segmentHeader(baseSequence, System.currentTimeMillis()), 0);
+            channel.force(false);
+            Files.move(spare, path, StandardCopyOption.ATOMIC_MOVE);
+            FileIo.syncDirectory(directory);
+            return new Segment(path, baseSequence, channel, SegmentFormat.SEGMENT_HEADER_BYTES, 0, false);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /**
      * Reopens the newest segment after recovery for appending at {@code end}, which recovery has checked is
      * followed only by zeros (or the end of the file); preallocates it again if it was sealed or cut.
      */

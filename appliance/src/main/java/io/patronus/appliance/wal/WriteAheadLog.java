@@ -121,6 +121,7 @@ public final class WriteAheadLog implements AutoCloseable {
     private final SegmentSyncer syncer;
     private final GroupCommitWriter writer;
     private final Thread writerThread;
+    private final SegmentPreallocator preallocator;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ReentrantReadWriteLock retireLock = new ReentrantReadWriteLock();
 
@@ -133,8 +134,9 @@ public final class WriteAheadLog implements AutoCloseable {
             segments.put(segment.baseSequence(), segment);
         }
         this.syncer = new SegmentSyncer(name, recovered.lastSequence(), failure, counters);
+        this.preallocator = new SegmentPreallocator(options.directory(), options.segmentBytes());
         this.writer = new GroupCommitWriter(options, name, queue, segments, recovered.lastSequence() + 1, syncer,
-                failure, counters, accepted);
+                failure, counters, accepted, preallocator);
         this.writerThread = Thread.ofPlatform().name("patronus-wal-writer").daemon(true).unstarted(writer);
         writerThread.start();
     }
@@ -403,6 +405,7 @@ public final class WriteAheadLog implements AutoCloseable {
             }
         }
         interrupted |= joinUninterruptibly(writerThread);
+        preallocator.close();
         segments.values().forEach(Segment::closeQuietly);
         closeQuietly(lockChannel);
         LOG.log(Level.DEBUG, () -> "closed write-ahead log " + name + " at sequence " + lastSequence());
