@@ -27,8 +27,6 @@ import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -374,12 +372,5 @@ public final class V1Routes {
         } catch (NotFoundException e) {
             throw ApiException.notFound(e.getMessage());
         }
-    }
-
-    /** Sorted copy helper for dumps. */
-    static <T> List<T> sorted(List<T> in, Comparator<T> c) {
-        List<T> out = new ArrayList<>(in);
-        out.sort(c);
-        return out;
     }
 }

@@ -84,7 +84,8 @@ import java.util.function.Consumer;
  *
  * <p>End of log. A new segment is preallocated: written with zeros up to {@link WalOptions#segmentBytes()}
  * and synced before it is used, so that later fdatasyncs flush data only (blocks are allocated, the size
- * does not change). A frame position holding zero where the magic should be is therefore the end of the log
+ * does not change). The zero-filling happens ahead of time on a background thread, into a spare file
+ * ({@code wal-spare.log.tmp}) that a roll renames, so rolling does not stall appends. A frame position holding zero where the magic should be is therefore the end of the log
  * (the "zero length" marker), valid only if every byte from there to the end of the file is zero too. The
  * frame starts with a non-zero magic, not with its length, so that a frame cut after one to three bytes
  * cannot pass for zero fill (a big-endian length's first bytes are usually zero). When a segment is full,

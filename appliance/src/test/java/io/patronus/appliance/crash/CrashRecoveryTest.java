@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -227,7 +228,9 @@ class CrashRecoveryTest {
         Thread.sleep(millisAfterReady);
         p.destroyForcibly(); // SIGKILL on Linux
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "child did not die");
-        reader.join(10_000);
+        // Every line the child wrote before the kill is still in the pipe: read to the end, never judge a prefix.
+        reader.join(120_000);
+        assertFalse(reader.isAlive(), "the child's output was not read to the end within 120 s");
         return new ArrayList<>(lines);
     }
 

@@ -395,13 +395,15 @@ class WalRecoveryTest {
     }
 
     @Test
-    void recover_leftoverHalfCreatedSegment_isRemoved() throws Exception {
+    void recover_leftoverHalfCreatedSegmentAndSpare_areRemoved() throws Exception {
         Path log = dir.resolve("leftover");
         WalTestSupport.writeLog(log, 3);
         Path leftover = Files.write(log.resolve("wal-00000000000000000004.log.tmp"), new byte[100]);
+        Path spare = Files.write(log.resolve("wal-spare.log.tmp"), new byte[100]);
         try (WriteAheadLog opened = WriteAheadLog.open(smallSegments(log))) {
             assertFalse(opened.recoveryReport().damaged());
             assertFalse(Files.exists(leftover));
+            assertFalse(Files.exists(spare));
             assertEquals(3, opened.lastSequence());
         }
     }

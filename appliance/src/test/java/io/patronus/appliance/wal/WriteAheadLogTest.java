@@ -110,6 +110,30 @@ class WriteAheadLogTest {
     }
 
     @Test
+    void roll_takesThePreparedSpare_andCloseRemovesAnUnusedSpare() throws Exception {
+        Path spare = dir.resolve("wal-spare.log.tmp");
+        try (WriteAheadLog log = WriteAheadLog.open(smallSegments(dir))) {
+            long sequence = 0;
+            while (!Files.exists(spare) && sequence < 1000) { // prepared once the active segment is half full
+                sequence = log.append(RecordType.RAW, payload(sequence + 1));
+            }
+            assertTrue(Files.exists(spare), "no spare prepared after " + sequence + " appends");
+            int segments = log.stats().segments();
+            while (log.stats().segments() == segments) {
+                sequence = log.append(RecordType.RAW, payload(sequence + 1));
+            }
+            Path rolled = segmentFiles(dir).getLast();
+            assertEquals(WalTestSupport.SMALL_SEGMENT, Files.size(rolled), "the new segment is the preallocated spare");
+            assertEquals(sequence, WalTestSupport.baseOf(rolled));
+            while (!Files.exists(spare)) { // and the next spare is prepared once this one is half full
+                sequence = log.append(RecordType.RAW, payload(sequence + 1));
+            }
+        }
+        assertFalse(Files.exists(spare), "close removes an unused spare");
+        assertTrue(WriteAheadLog.verify(dir).ok(), WriteAheadLog.verify(dir).describe());
+    }
+
+    @Test
     void append_payloadLargerThanSegment_getsASegmentOfItsOwnAndRoundTrips() {
         byte[] big = new byte[64 << 10];
         Arrays.fill(big, (byte) 7);
