@@ -117,9 +117,16 @@ public final class Check {
         return Map.copyOf(value);
     }
 
+    /** Rejects a repeated element, naming the repetition ({@code lanPrefixes[3]}) and what it repeats. */
     public static void unique(String field, Collection<?> values) {
-        if (new java.util.HashSet<>(values).size() != values.size()) {
-            throw new ValidationException(field, "unique", "must not contain duplicates");
+        java.util.Map<Object, Integer> seen = new java.util.HashMap<>();
+        int i = 0;
+        for (Object v : values) {
+            Integer first = seen.putIfAbsent(v, i);
+            if (first != null) {
+                throw new ValidationException(field + "[" + i + "]", "unique", "repeats " + field + "[" + first + "] (" + v + ")");
+            }
+            i++;
         }
     }
 
