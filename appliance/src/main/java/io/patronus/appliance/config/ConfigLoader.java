@@ -110,7 +110,10 @@ public final class ConfigLoader {
             }
             try (InputStream in = Files.newInputStream(f)) {
                 JsonNode user = Located.parse(in, name, b.locations, b.problems);
-                if (user != null && !user.isNull() && !user.isMissingNode()) {
+                if (user == null) {
+                    return b; // a syntax error: nothing after it can be trusted
+                }
+                if (!user.isNull() && !user.isMissingNode()) {
                     if (!user.isObject()) {
                         b.problems.add(new ConfigProblem(b.locations.getOrDefault("", name), "(top level)",
                                 "must be a mapping of keys (site, api, dataDir, ...), was " + kind(user)));
@@ -120,8 +123,9 @@ public final class ConfigLoader {
                 }
             } catch (IOException e) {
                 b.problems.add(new ConfigProblem(name, "(file)", "cannot be read: " + e.getMessage()));
+                return b;
             }
-            if (!b.problems.isEmpty()) {
+            if (!merged.isObject()) {
                 return b;
             }
         }
@@ -295,7 +299,7 @@ public final class ConfigLoader {
                         p.nextToken();
                         if (o.has(key)) {
                             problems.add(new ConfigProblem(name + ":" + kl.getLineNr() + ":" + kl.getColumnNr(), child,
-                                    "duplicate key (the first is at " + locations.get(child) + ")"));
+                                    "duplicate key (the first is at " + locations.get(child + KEY) + "; the first is used)"));
                             value(p, child + "#dup", name, new HashMap<>(), problems);
                             continue;
                         }
