@@ -70,8 +70,7 @@ final class SegmentPreallocator implements AutoCloseable {
         next = CompletableFuture.supplyAsync(() -> {
             try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.CREATE,
                     StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-                FileIo.zeroFill(channel, 0, bytes);
-                channel.force(true);
+                FileIo.zeroFillInSyncedChunks(channel, 0, bytes);
                 return spare;
             } catch (IOException e) {
                 throw new WalException("cannot preallocate " + spare + ": " + e, e);

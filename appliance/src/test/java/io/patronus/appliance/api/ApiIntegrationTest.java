@@ -147,6 +147,18 @@ class ApiIntegrationTest {
         assertEquals("malformed_json", r.error().get("code").asText());
         Response arr = admin.post("/v1/policies", "[1,2]");
         assertEquals(400, arr.status());
+        Response text = admin.send("POST", "/v1/sites", Fixtures.siteJson("txt-1", 81), "text/plain");
+        assertEquals(415, text.status());
+        assertEquals("unsupported_media_type", text.error().get("code").asText());
+    }
+
+    @Test
+    void oversizedBody_is413AndStoresNothing() {
+        String huge = Fixtures.siteJson("huge-1", 82).replace("\"Lab rack 82\"", "\"" + "x".repeat(2 << 20) + "\"");
+        Response r = admin.post("/v1/sites", huge);
+        assertEquals(413, r.status());
+        assertEquals("payload_too_large", r.error().get("code").asText());
+        assertEquals(404, admin.get("/v1/sites/huge-1").status());
     }
 
     @Test

@@ -72,10 +72,15 @@ public final class ApiClient {
     }
 
     public Response send(String method, String path, String json) {
+        return send(method, path, json, "application/json");
+    }
+
+    /** Sends a body with the given content type (to test what the server does with the wrong one). */
+    public Response send(String method, String path, String json, String contentType) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
         token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
         if (json != null) {
-            b.header("Content-Type", "application/json");
+            b.header("Content-Type", contentType);
             b.method(method, HttpRequest.BodyPublishers.ofString(json));
         } else {
             b.method(method, HttpRequest.BodyPublishers.noBody());
