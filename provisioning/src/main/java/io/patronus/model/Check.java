@@ -130,6 +130,19 @@ public final class Check {
         }
     }
 
+    /** True when {@code s} is 1 to {@code maxLength} ASCII digits; {@link Character#isDigit} would also accept other scripts' digits. */
+    static boolean digits(String s, int maxLength) {
+        if (s.isEmpty() || s.length() > maxLength) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static String clip(String value) {
         return value.length() > 40 ? value.substring(0, 40) + "..." : value;
     }

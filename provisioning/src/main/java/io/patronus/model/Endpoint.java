@@ -11,7 +11,7 @@ public record Endpoint(String host, int port) {
 
     public Endpoint {
         Check.required("host", host);
-        if (IpPrefix.literal(host) == null && !HOSTNAME.matcher(host).matches()) {
+        if (IpPrefix.literal(host) == null && (!HOSTNAME.matcher(host).matches() || numericTopLabel(host))) {
             throw new ValidationException("host", "format", "must be an IP address or a DNS name, was '" + Check.clip(host) + "'");
         }
         Check.range("port", port, 1, 65535);
@@ -37,10 +37,15 @@ public record Endpoint(String host, int port) {
             host = text.substring(0, colon);
             portText = text.substring(colon + 1);
         }
-        if (portText.isEmpty() || portText.length() > 5 || !portText.chars().allMatch(Character::isDigit)) {
+        if (!Check.digits(portText, 5)) {
             throw new ValidationException("endpoint", "format", "has an invalid port '" + Check.clip(portText) + "'");
         }
         return new Endpoint(host, Integer.parseInt(portText));
+    }
+
+    /** An all-digit last label is no DNS name (RFC 3696 section 2) but a mistyped address such as 10.0.0.256. */
+    private static boolean numericTopLabel(String host) {
+        return Check.digits(host.substring(host.lastIndexOf('.') + 1), 253);
     }
 
     @JsonValue

@@ -41,12 +41,11 @@ public record IpPrefix(byte[] address, int length) {
         if (addr == null) {
             throw new ValidationException("prefix", "format", "has an invalid IP address '" + Check.clip(text.substring(0, slash)) + "'");
         }
-        int len;
-        try {
-            len = Integer.parseInt(text.substring(slash + 1));
-        } catch (NumberFormatException e) {
-            throw new ValidationException("prefix", "format", "has an invalid prefix length '" + Check.clip(text.substring(slash + 1)) + "'");
+        String lengthText = text.substring(slash + 1);
+        if (!Check.digits(lengthText, 3)) {
+            throw new ValidationException("prefix", "format", "has an invalid prefix length '" + Check.clip(lengthText) + "'");
         }
+        int len = Integer.parseInt(lengthText);
         if (len < 0 || len > addr.length * 8) {
             throw new ValidationException("prefix", "range", "length must be between 0 and " + addr.length * 8 + ", was " + len);
         }
@@ -59,12 +58,21 @@ public record IpPrefix(byte[] address, int length) {
             return null;
         }
         if (s.indexOf(':') >= 0) {
-            if (!s.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
+            // ASCII hex only, starting with a hex digit or ':': InetAddress resolves anything else as a host name.
+            if (!s.chars().allMatch(c -> c < 128 && (Character.digit(c, 16) >= 0 || c == ':' || c == '.')) || s.charAt(0) == '.') {
                 return null;
             }
             try {
                 InetAddress a = InetAddress.getByName(s);
-                return a instanceof Inet6Address ? a.getAddress() : null;
+                if (a instanceof Inet6Address) {
+                    return a.getAddress();
+                }
+                // The JDK turns an IPv4-mapped IPv6 address (::ffff:a.b.c.d) into an IPv4 one; keep the 16 bytes written.
+                byte[] mapped = new byte[16];
+                mapped[10] = (byte) 0xff;
+                mapped[11] = (byte) 0xff;
+                System.arraycopy(a.getAddress(), 0, mapped, 12, 4);
+                return mapped;
             } catch (UnknownHostException e) {
                 return null;
             }
@@ -76,7 +84,7 @@ public record IpPrefix(byte[] address, int length) {
         byte[] out = new byte[4];
         for (int i = 0; i < 4; i++) {
             String p = parts[i];
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)) {
+            if (!Check.digits(p, 3)) {
                 return null;
             }
             int v = Integer.parseInt(p);
@@ -121,7 +129,9 @@ public record IpPrefix(byte[] address, int length) {
     @Override
     public String toString() {
         try {
-            InetAddress a = address.length == 4 ? Inet4Address.getByAddress(address) : Inet6Address.getByAddress(address);
+            // Inet6Address.getByAddress(host, bytes, -1), not InetAddress.getByAddress(bytes), which would print an
+            // IPv4-mapped IPv6 address (::ffff:a.b.c.d) as IPv4.
+            InetAddress a = address.length == 4 ? Inet4Address.getByAddress(address) : Inet6Address.getByAddress(null, address, -1);
             return a.getHostAddress() + "/" + length;
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);

@@ -31,7 +31,7 @@ public record PortRange(int from, int to) {
     }
 
     private static int port(String s, String whole) {
-        if (s.isEmpty() || s.length() > 5 || !s.chars().allMatch(Character::isDigit)) {
+        if (!Check.digits(s, 5)) {
             throw new ValidationException("ports", "format", "must be a port or a range like 10000-20000, was '" + Check.clip(whole) + "'");
         }
         return Integer.parseInt(s);

@@ -27,11 +27,15 @@ public enum Protocol {
     @JsonCreator
     public static Protocol parse(String text) {
         Check.required("protocol", text);
-        try {
-            return valueOf(text.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new ValidationException("protocol", "enum", "must be one of any, icmp, tcp, udp, icmpv6, was '" + Check.clip(text) + "'");
+        // toUpperCase also turns some non-ASCII letters into ASCII ones (dotless i into I): take ASCII spellings only.
+        if (text.chars().allMatch(c -> c < 128)) {
+            for (Protocol v : values()) {
+                if (v.name().equalsIgnoreCase(text)) {
+                    return v;
+                }
+            }
         }
+        throw new ValidationException("protocol", "enum", "must be one of any, icmp, tcp, udp, icmpv6, was '" + Check.clip(text) + "'");
     }
 
     @JsonValue

@@ -16,11 +16,15 @@ public enum Role {
     @JsonCreator
     public static Role parse(String text) {
         Check.required("role", text);
-        try {
-            return valueOf(text.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new ValidationException("role", "enum", "must be one of viewer, operator, admin, was '" + Check.clip(text) + "'");
+        // toUpperCase also turns some non-ASCII letters into ASCII ones (dotless i into I): take ASCII spellings only.
+        if (text.chars().allMatch(c -> c < 128)) {
+            for (Role v : values()) {
+                if (v.name().equalsIgnoreCase(text)) {
+                    return v;
+                }
+            }
         }
+        throw new ValidationException("role", "enum", "must be one of viewer, operator, admin, was '" + Check.clip(text) + "'");
     }
 
     @JsonValue

@@ -19,6 +19,11 @@ public final class WireGuardKey {
         if (raw.length != 32 || base64.length() != 44) {
             throw new ValidationException(field, "format", "must be a base64 WireGuard key of 32 bytes (44 characters), had " + raw.length + " bytes");
         }
+        // The decoder ignores the two spare bits of the last character; wg(8) rejects keys that set them, and a key
+        // must have one spelling so that comparing the text compares the keys.
+        if (!Base64.getEncoder().encodeToString(raw).equals(base64)) {
+            throw new ValidationException(field, "format", "must be a canonical base64 WireGuard key, the last character before '=' has spare bits set");
+        }
         return base64;
     }
 }
