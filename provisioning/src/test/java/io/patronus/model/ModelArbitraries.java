@@ -3,6 +3,7 @@ package io.patronus.model;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Tuple;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -23,7 +24,7 @@ final class ModelArbitraries {
                 .filter(s -> !s.isBlank() && s.chars().noneMatch(Character::isISOControl));
         Arbitrary<String> longest = Arbitraries.strings().alpha().numeric().withChars(' ', '-', 'é').ofLength(max)
                 .filter(s -> !s.isBlank());
-        return Arbitraries.frequencyOf(Map.entry(9, any), Map.entry(1, longest));
+        return Arbitraries.frequencyOf(Tuple.of(9, any), Tuple.of(1, longest));
     }
 
     static Arbitrary<String> ids() {
@@ -74,7 +75,7 @@ final class ModelArbitraries {
             System.arraycopy(v4, 0, a, 12, 4);
             return a;
         });
-        return Combinators.combine(Arbitraries.frequencyOf(Map.entry(8, random), Map.entry(1, mapped), Map.entry(1, compatible)),
+        return Combinators.combine(Arbitraries.frequencyOf(Tuple.of(8, random), Tuple.of(1, mapped), Tuple.of(1, compatible)),
                 Arbitraries.integers().between(0, 128)).as(ModelArbitraries::masked);
     }
 

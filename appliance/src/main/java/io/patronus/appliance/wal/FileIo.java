@@ -52,18 +52,6 @@ final class FileIo {
     }
 
     /**
-     * Like {@link #zeroFill} but syncing after every megabyte, for background preallocation: the device then
-     * gets small bursts that the log's own fsyncs can slip between, rather than one burst of the whole file
-     * that they would queue behind.
-     */
-    static void zeroFillInSyncedChunks(FileChannel channel, long from, long to) throws IOException {
-        for (long at = from; at < to; at += ZERO_CHUNK) {
-            zeroFill(channel, at, Math.min(to, at + ZERO_CHUNK));
-            channel.force(true);
-        }
-    }
-
-    /**
      * End of the non-zero data in {@code [from, limit)}: the offset just after its last non-zero byte, or
      * {@code from} when the range is all zeros. Scans backwards, since preallocated tails are mostly zero.
      */

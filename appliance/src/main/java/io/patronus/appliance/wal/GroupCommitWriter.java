@@ -184,6 +184,7 @@ final class GroupCommitWriter implements Runnable {
         Segment created = spare.isPresent()
                 ? Segment.fromSpare(options.directory(), spare.get(), nextSequence)
                 : Segment.create(options.directory(), nextSequence, options.segmentBytes());
+        preallocator.prepare();
         segments.put(created.baseSequence(), created);
         active = created;
         counters.segmentsRolled.incrementAndGet();

@@ -61,7 +61,8 @@ final class SegmentPreallocator implements AutoCloseable {
 
     /**
      * Writer thread: starts preparing the spare for the next roll unless that is under way. The writer calls it
-     * once the active segment is half full, so a log that never rolls never writes a spare.
+     * right after a roll, and once the first segment after opening is half full, so a log that never rolls
+     * never writes a spare.
      */
     void prepare() {
         if (next != null) {
@@ -70,7 +71,8 @@ final class SegmentPreallocator implements AutoCloseable {
         next = CompletableFuture.supplyAsync(() -> {
             try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.CREATE,
                     StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-                FileIo.zeroFillInSyncedChunks(channel, 0, bytes);
+                FileIo.zeroFill(channel, 0, bytes);
+                channel.force(true);
                 return spare;
             } catch (IOException e) {
                 throw new WalException("cannot preallocate " + spare + ": " + e, e);
