@@ -1,72 +1,143 @@
 package io.patronus.appliance.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.patronus.model.Link;
 import io.patronus.model.SlaClass;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * The appliance's validated configuration, built by {@link ConfigLoader} from the embedded defaults, an optional
- * YAML file and {@code PATRONUS_*} environment variables. Immutable; every value has been checked.
+ * YAML file and {@code PATRONUS_*} environment variables. Immutable; no component is null.
+ *
+ * @param site       this appliance's own site identity
+ * @param api        where the REST API listens
+ * @param dataDir    absolute, normalised directory of the state, the history and the write-ahead log
+ * @param dataPlane  which data plane to run
+ * @param wal        write-ahead log and checkpoint tuning
+ * @param history    how long path health history is kept
+ * @param links      the WAN uplinks, at least one, names and colours unique
+ * @param slaClasses the service-level classes, at least one, names unique
  */
 public record ApplianceConfig(SiteIdentity site, Api api, Path dataDir, DataPlane dataPlane, Wal wal,
                               History history, List<Link> links, List<SlaClass> slaClasses) {
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .build();
 
-    /** This appliance's own site. */
+    public ApplianceConfig {
+        Objects.requireNonNull(site, "site");
+        Objects.requireNonNull(api, "api");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(dataPlane, "dataPlane");
+        Objects.requireNonNull(wal, "wal");
+        Objects.requireNonNull(history, "history");
+        links = List.copyOf(links);
+        slaClasses = List.copyOf(slaClasses);
+    }
+
+    /** This appliance's own site: its id in the mesh, a display name and a free-text location ("" when unset). */
     public record SiteIdentity(String id, String name, String location) {
+        public SiteIdentity {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(location, "location");
+        }
     }
 
     /** Where the REST API listens and how long its tokens live. Port 0 picks a free port (tests). */
     public record Api(String host, int port, Duration tokenTtl) {
+        public Api {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(tokenTtl, "tokenTtl");
+        }
     }
 
     /** Which data plane to use: {@code auto} picks kernel WireGuard when the kernel has it. */
     public record DataPlane(DataPlaneMode mode) {
+        public DataPlane {
+            Objects.requireNonNull(mode, "mode");
+        }
     }
 
-    public enum DataPlaneMode { AUTO, KERNEL, USERSPACE, MEMORY }
+    /** The data plane implementations, written in lower case in the configuration. */
+    public enum DataPlaneMode {
+        AUTO, KERNEL, USERSPACE, MEMORY;
 
-    /** Write-ahead log and checkpoint tuning. */
+        /** The spelling used in the configuration file and the environment. */
+        public String wire() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * Write-ahead log and checkpoint tuning.
+     *
+     * @param segmentBytes    size of one log segment file
+     * @param maxBatchWait    longest a group commit waits for more records before it syncs
+     * @param maxBatchBytes   largest group-commit batch
+     * @param checkpointEvery mutations between two state checkpoints
+     */
     public record Wal(long segmentBytes, Duration maxBatchWait, long maxBatchBytes, int checkpointEvery) {
+        public Wal {
+            Objects.requireNonNull(maxBatchWait, "maxBatchWait");
+        }
     }
 
     /** How long path health history is kept: raw samples, then 1-minute aggregates. */
     public record History(Duration rawRetention, Duration aggregateRetention) {
+        public History {
+            Objects.requireNonNull(rawRetention, "rawRetention");
+            Objects.requireNonNull(aggregateRetention, "aggregateRetention");
+        }
     }
 
-    /** The effective configuration as YAML (it holds no secrets), for {@code patronus debug dump}. */
+    /**
+     * The effective configuration as YAML in the file's own shape and units, for {@code patronus debug dump}; loading
+     * it back gives an equal configuration. The configuration holds no secret (passwords and keys live in the
+     * state store), so nothing needs redacting; a secret setting added later must be rendered as {@code <redacted>}.
+     */
     public String toYaml() {
-        StringBuilder sb = new StringBuilder();
-        sb.append("site:\n  id: ").append(site.id()).append("\n  name: ").append(quote(site.name()))
-                .append("\n  location: ").append(quote(site.location())).append('\n');
-        sb.append("api:\n  host: ").append(api.host()).append("\n  port: ").append(api.port())
-                .append("\n  tokenTtl: ").append(Units.duration(api.tokenTtl())).append('\n');
-        sb.append("dataDir: ").append(quote(dataDir.toString())).append('\n');
-        sb.append("dataPlane:\n  mode: ").append(dataPlane.mode().name().toLowerCase(java.util.Locale.ROOT)).append('\n');
-        sb.append("wal:\n  segmentBytes: ").append(Units.size(wal.segmentBytes()))
-                .append("\n  maxBatchWait: ").append(Units.duration(wal.maxBatchWait()))
-                .append("\n  maxBatchBytes: ").append(Units.size(wal.maxBatchBytes()))
-                .append("\n  checkpointEvery: ").append(wal.checkpointEvery()).append('\n');
-        sb.append("history:\n  rawRetention: ").append(Units.duration(history.rawRetention()))
-                .append("\n  aggregateRetention: ").append(Units.duration(history.aggregateRetention())).append('\n');
-        sb.append("links:\n");
-        for (Link l : links) {
-            sb.append("  - { name: ").append(l.name()).append(", iface: ").append(l.iface()).append(", colour: ")
-                    .append(l.colour()).append(", priority: ").append(l.priority()).append(", bandwidthKbps: ")
-                    .append(l.bandwidthKbps()).append(" }\n");
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("site", ordered("id", site.id(), "name", site.name(), "location", site.location()));
+        root.put("api", ordered("host", api.host(), "port", api.port(), "tokenTtl", Units.duration(api.tokenTtl())));
+        root.put("dataDir", dataDir.toString());
+        root.put("dataPlane", ordered("mode", dataPlane.mode().wire()));
+        root.put("wal", ordered("segmentBytes", Units.size(wal.segmentBytes()), "maxBatchWait", Units.duration(wal.maxBatchWait()),
+                "maxBatchBytes", Units.size(wal.maxBatchBytes()), "checkpointEvery", wal.checkpointEvery()));
+        root.put("history", ordered("rawRetention", Units.duration(history.rawRetention()),
+                "aggregateRetention", Units.duration(history.aggregateRetention())));
+        root.put("links", links.stream().map(l -> ordered("name", l.name(), "iface", l.iface(), "colour", l.colour(),
+                "priority", l.priority(), "bandwidthKbps", l.bandwidthKbps())).toList());
+        root.put("slaClasses", slaClasses.stream().map(s -> ordered("name", s.name(), "maxLatencyMs", number(s.maxLatencyMs()),
+                "maxLossPct", number(s.maxLossPct()), "maxJitterMs", number(s.maxJitterMs()))).toList());
+        try {
+            return YAML.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("rendering the effective configuration as YAML failed", e);
         }
-        sb.append("slaClasses:\n");
-        for (SlaClass s : slaClasses) {
-            sb.append("  - { name: ").append(s.name()).append(", maxLatencyMs: ").append(s.maxLatencyMs())
-                    .append(", maxLossPct: ").append(s.maxLossPct()).append(", maxJitterMs: ").append(s.maxJitterMs())
-                    .append(" }\n");
-        }
-        return sb.toString();
     }
 
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
+    }
+
+    /** 150 rather than 150.0, so the dump reads like the file it came from. */
+    private static Number number(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? (Number) (long) d : (Number) d;
     }
 }

@@ -1,0 +1,89 @@
+package io.patronus.appliance.tunnel;
+
+import io.patronus.model.IpPrefix;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Routing state kept in memory: for tests and the unprivileged demo. Links "exist" when the WireGuard backend says
+ * so (it is given a view of the backend's interfaces); operations are recorded so tests can assert that re-applying
+ * a plan performs none.
+ */
+public final class InMemoryHostNetwork implements HostNetwork {
+    private final java.util.function.Supplier<java.util.Collection<String>> links;
+    private final Map<String, Integer> up = new ConcurrentHashMap<>();
+    private final Map<Integer, Map<IpPrefix, String>> tables = new HashMap<>();
+    private final List<Rule> rules = new ArrayList<>();
+    private final List<String> operations = new ArrayList<>();
+
+    public InMemoryHostNetwork(java.util.function.Supplier<java.util.Collection<String>> links) {
+        this.links = links;
+    }
+
+    @Override
+    public synchronized void linkUp(String ifname, int mtu) {
+        if (!linkExists(ifname)) {
+            throw new IllegalStateException("link " + ifname + " does not exist");
+        }
+        if (!Integer.valueOf(mtu).equals(up.get(ifname))) {
+            up.put(ifname, mtu);
+            operations.add("link up " + ifname + " mtu " + mtu);
+        }
+    }
+
+    @Override
+    public boolean linkExists(String ifname) {
+        return Set.copyOf(links.get()).contains(ifname);
+    }
+
+    @Override
+    public synchronized List<Route> routes(int table) {
+        return tables.getOrDefault(table, Map.of()).entrySet().stream().map(e -> new Route(e.getKey(), e.getValue()))
+                .sorted(Comparator.comparing(r -> r.destination().toString())).toList();
+    }
+
+    @Override
+    public synchronized void replaceRoute(int table, IpPrefix destination, String ifname) {
+        String old = tables.computeIfAbsent(table, t -> new TreeMap<>(Comparator.comparing(IpPrefix::toString))).put(destination, ifname);
+        if (!ifname.equals(old)) {
+            operations.add("route replace " + destination + " dev " + ifname + " table " + table);
+        }
+    }
+
+    @Override
+    public synchronized void deleteRoute(int table, IpPrefix destination) {
+        if (tables.getOrDefault(table, new HashMap<>()).remove(destination) != null) {
+            operations.add("route del " + destination + " table " + table);
+        }
+    }
+
+    @Override
+    public synchronized List<Rule> rules(int fromPriority, int toPriority) {
+        return rules.stream().filter(r -> r.priority() >= fromPriority && r.priority() <= toPriority).toList();
+    }
+
+    @Override
+    public synchronized void addRule(Rule rule) {
+        rules.add(rule);
+        operations.add("rule add " + rule);
+    }
+
+    @Override
+    public synchronized void deleteRule(Rule rule) {
+        if (rules.remove(rule)) {
+            operations.add("rule del " + rule);
+        }
+    }
+
+    /** Every change made so far, as text, oldest first. */
+    public synchronized List<String> operations() {
+        return List.copyOf(operations);
+    }
+}
