@@ -1,25 +1,33 @@
 package io.patronus.appliance.config;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import io.patronus.model.Check;
+import io.patronus.model.Endpoint;
 import io.patronus.model.Link;
 import io.patronus.model.SlaClass;
 import io.patronus.model.ValidationException;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -29,36 +37,68 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.LongFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Builds an {@link ApplianceConfig} from three layers: the embedded {@code defaults.yaml}, an optional YAML file
- * (objects merge key by key, lists replace), and {@code PATRONUS_*} environment variables for scalar keys
- * ({@code api.port} is {@code PATRONUS_API_PORT}). Parsing uses jackson-dataformat-yaml's streaming parser so that
- * every value keeps its line and column; validation walks the whole tree and reports every problem at once.
+ * Builds an {@link ApplianceConfig} from three layers, later ones winning: the embedded {@code defaults.yaml}, an
+ * optional YAML file, and {@code PATRONUS_*} environment variables for scalar keys ({@code api.tokenTtl} is
+ * {@code PATRONUS_API_TOKEN_TTL}). Mappings merge key by key; lists ({@code links}, {@code slaClasses}) replace.
+ *
+ * <p>What it guarantees. Either a fully validated configuration or a {@link ConfigException} listing <em>every</em>
+ * problem it could find, each with where it is ({@code file:line:column}, {@code env PATRONUS_X} or
+ * {@code defaults}), which key ({@code links[1].colour}) and what would be right. Nothing else escapes: a file of
+ * random bytes gives problems, never an {@code IOException}, a YAML library exception or a stack overflow.
+ *
+ * <p>How. jackson-dataformat-yaml's streaming parser reads the file into a tree while recording the position of
+ * every key and value by its dotted path; scalars stay text so that numbers, durations and sizes are parsed here
+ * with messages naming the value. Unknown keys are reported (with the nearest known key) and dropped before the
+ * merge, a mapping written as a list or a scalar is reported and the default kept, so that one mistake yields one
+ * problem and does not hide or cascade into others. Values are then bound field by field, the model records
+ * ({@link Link}, {@link SlaClass}) validating each field on its own, so a link with three bad fields yields three
+ * problems. Only a YAML syntax error stops the pass, because nothing after it can be trusted.
+ *
+ * <p>Environment. A variable that names a scalar key overrides it. {@link #NOT_CONFIG} lists variables of the CLI
+ * and launch scripts that are ignored. Any other {@code PATRONUS_*} variable is a problem when it looks like a
+ * setting, that is when it starts like one ({@code PATRONUS_API_*}, {@code PATRONUS_WAL_*}, ...) or is within two
+ * edits of one ({@code PATRONUS_DATADIR}): a misspelt override that silently does nothing is worse than a refusal to
+ * start. Variables that look like nothing of ours ({@code PATRONUS_LOG_COLOR}) are ignored.
+ *
+ * <p>Thread-safety: all methods are static and may be called from any thread.
  */
 public final class ConfigLoader {
     private static final YAMLFactory YAML = new YAMLFactory();
     private static final String DEFAULTS = "defaults.yaml";
+    /** Deeper than any real key (links[0].name is 3); a bound so that hostile nesting cannot overflow the stack. */
+    private static final int MAX_DEPTH = 64;
 
     /** Environment variables that start with PATRONUS_ but belong to the CLI or the launch scripts, not to config. */
-    static final Set<String> NOT_CONFIG = Set.of("PATRONUS_API_URL", "PATRONUS_TOKEN_FILE", "PATRONUS_JAVA_HOME",
+    public static final Set<String> NOT_CONFIG = Set.of("PATRONUS_API_URL", "PATRONUS_TOKEN_FILE", "PATRONUS_JAVA_HOME",
             "PATRONUS_JVM_OPTS");
 
-    /** Every scalar key, with its environment variable name. */
-    static final List<String> SCALAR_KEYS = List.of("site.id", "site.name", "site.location", "api.host", "api.port",
+    /** The keys of every mapping, in file order, by shape: "" is the top level, "links[]" an entry of links. */
+    static final Map<String, List<String>> MAPPINGS = Map.of(
+            "", List.of("site", "api", "dataDir", "dataPlane", "wal", "history", "links", "slaClasses"),
+            "site", List.of("id", "name", "location"),
+            "api", List.of("host", "port", "tokenTtl"),
+            "dataPlane", List.of("mode"),
+            "wal", List.of("segmentBytes", "maxBatchWait", "maxBatchBytes", "checkpointEvery"),
+            "history", List.of("rawRetention", "aggregateRetention"),
+            "links[]", List.of("name", "iface", "colour", "priority", "bandwidthKbps"),
+            "slaClasses[]", List.of("name", "maxLatencyMs", "maxLossPct", "maxJitterMs"));
+
+    /** The top-level lists; they can only be set in the file. */
+    static final List<String> LISTS = List.of("links", "slaClasses");
+
+    /** Every scalar key, in file order; each can be overridden by {@link #envName its variable}. */
+    public static final List<String> SCALAR_KEYS = List.of("site.id", "site.name", "site.location", "api.host", "api.port",
             "api.tokenTtl", "dataDir", "dataPlane.mode", "wal.segmentBytes", "wal.maxBatchWait", "wal.maxBatchBytes",
             "wal.checkpointEvery", "history.rawRetention", "history.aggregateRetention");
 
-    private static final Map<String, Set<String>> OBJECT_KEYS = Map.of(
-            "", Set.of("site", "api", "dataDir", "dataPlane", "wal", "history", "links", "slaClasses"),
-            "site", Set.of("id", "name", "location"),
-            "api", Set.of("host", "port", "tokenTtl"),
-            "dataPlane", Set.of("mode"),
-            "wal", Set.of("segmentBytes", "maxBatchWait", "maxBatchBytes", "checkpointEvery"),
-            "history", Set.of("rawRetention", "aggregateRetention"),
-            "links[]", Set.of("name", "iface", "colour", "priority", "bandwidthKbps"),
-            "slaClasses[]", Set.of("name", "maxLatencyMs", "maxLossPct", "maxJitterMs"));
+    private static final Pattern FILE_POSITION = Pattern.compile(":(\\d+):(\\d+)$");
 
     private ConfigLoader() {
     }
@@ -69,96 +109,187 @@ public final class ConfigLoader {
     }
 
     /**
-     * Loads and validates the configuration.
+     * Loads and validates the configuration: the embedded defaults, then {@code file} when present, then {@code env}.
      *
-     * @throws ConfigException with every problem found
+     * @throws ConfigException listing every problem found
      */
     public static ApplianceConfig load(Optional<Path> file, Map<String, String> env) {
         Build b = build(file, env);
         if (!b.problems.isEmpty()) {
-            throw new ConfigException(b.problems);
+            throw new ConfigException(b.sortedProblems());
         }
         return b.config;
     }
 
-    /** Every problem of {@code file} with {@code env} applied; empty when the configuration is valid. */
+    /** Every problem of {@code file} with {@code env} applied, in file order; empty when the configuration is valid. */
     public static List<ConfigProblem> validate(Path file, Map<String, String> env) {
-        return build(Optional.of(file), env).problems;
+        return build(Optional.of(file), env).sortedProblems();
     }
 
+    /** The state of one load: positions of values, problems so far, and the keys already blamed for one. */
     private static final class Build {
         final List<ConfigProblem> problems = new ArrayList<>();
+        /** Position of every value by dotted path, and of every key under {@code path + KEY}. */
         final Map<String, String> locations = new HashMap<>();
+        /** Paths that already have a problem; nothing below them is reported again. */
+        final Set<String> blamed = new HashSet<>();
         ApplianceConfig config;
+
+        void problem(String location, String path, String message) {
+            if (!isBlamed(path)) {
+                problems.add(new ConfigProblem(location, path, message));
+                blamed.add(path);
+            }
+        }
+
+        boolean isBlamed(String path) {
+            for (String p = path; ; p = parent(p)) {
+                if (blamed.contains(p)) {
+                    return true;
+                }
+                if (p.isEmpty()) {
+                    return false;
+                }
+            }
+        }
+
+        /** Where the value at {@code path} came from: its own position, else its nearest ancestor's. */
+        String location(String path) {
+            for (String p = path; ; p = parent(p)) {
+                String l = locations.get(p);
+                if (l != null) {
+                    return l;
+                }
+                if (p.isEmpty()) {
+                    return "defaults";
+                }
+            }
+        }
+
+        /** File problems in file order (line, column), then environment problems, then defaults. */
+        List<ConfigProblem> sortedProblems() {
+            List<ConfigProblem> out = new ArrayList<>(problems);
+            out.sort(Comparator.comparing(ConfigLoader::sortKey));
+            return List.copyOf(out);
+        }
+    }
+
+    private static String parent(String path) {
+        int cut = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
+        return cut < 0 ? "" : path.substring(0, cut);
+    }
+
+    private static String sortKey(ConfigProblem p) {
+        Matcher m = FILE_POSITION.matcher(p.location());
+        if (m.find()) {
+            return String.format("0%s|%010d|%010d", p.location().substring(0, m.start()), Long.parseLong(m.group(1)),
+                    Long.parseLong(m.group(2)));
+        }
+        return (p.location().startsWith("env") ? "1" : "2") + p.location();
     }
 
     private static Build build(Optional<Path> file, Map<String, String> env) {
         Build b = new Build();
-        JsonNode defaults;
-        try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULTS)) {
-            defaults = Located.parse(in, "defaults", new HashMap<>(), new ArrayList<>());
-        } catch (IOException e) {
-            throw new IllegalStateException("embedded " + DEFAULTS + " is unreadable", e);
-        }
-        JsonNode merged = defaults.deepCopy();
+        ObjectNode merged = defaults();
         if (file.isPresent()) {
             Path f = file.get();
             String name = f.toString();
             if (!Files.isRegularFile(f)) {
-                b.problems.add(new ConfigProblem(name, "(file)", Files.exists(f) ? "is not a regular file" : "does not exist"));
+                b.problem(name, "(file)", Files.exists(f) ? "is not a regular file" : "does not exist");
                 return b;
             }
+            JsonNode user;
             try (InputStream in = Files.newInputStream(f)) {
-                JsonNode user = Located.parse(in, name, b.locations, b.problems);
-                if (user == null) {
-                    return b; // a syntax error: nothing after it can be trusted
-                }
-                if (!user.isNull() && !user.isMissingNode()) {
-                    if (!user.isObject()) {
-                        b.problems.add(new ConfigProblem(b.locations.getOrDefault("", name), "(top level)",
-                                "must be a mapping of keys (site, api, dataDir, ...), was " + kind(user)));
-                    } else {
-                        merge((ObjectNode) merged, (ObjectNode) user);
-                    }
-                }
+                user = Located.parse(in, name, b.locations, b);
             } catch (IOException e) {
-                b.problems.add(new ConfigProblem(name, "(file)", "cannot be read: " + e.getMessage()));
+                b.problem(name, "(file)", "cannot be read: " + e.getMessage());
                 return b;
             }
-            if (!merged.isObject()) {
+            if (user == null) {
+                return b; // a syntax error: nothing after it can be trusted
+            }
+            if (user.isObject()) {
+                dropUnknownKeys(user, "", b);
+                merge(merged, (ObjectNode) user, "", b);
+            } else if (!user.isNull()) {
+                b.problem(b.location(""), "(top level)", "must be a mapping of keys (" + String.join(", ", MAPPINGS.get(""))
+                        + "), was " + kind(user));
                 return b;
             }
         }
-        applyEnv((ObjectNode) merged, env, b);
-        checkUnknownKeys(merged, "", b);
+        applyEnv(merged, env, b);
         new Binder(merged, b).bind();
-        b.problems.sort(java.util.Comparator.comparing(ConfigLoader::sortKey));
         return b;
     }
 
-    /** File problems in file order (line, column), then environment problems, then defaults. */
-    private static String sortKey(ConfigProblem p) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile(":(\\d+):(\\d+)$").matcher(p.location());
-        if (m.find()) {
-            return String.format("0%s|%09d|%09d", p.location().substring(0, m.start()), Integer.parseInt(m.group(1)),
-                    Integer.parseInt(m.group(2)));
+    private static ObjectNode defaults() {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULTS)) {
+            if (in == null) {
+                throw new IllegalStateException("embedded " + DEFAULTS + " is missing from the appliance jar");
+            }
+            Build scratch = new Build();
+            JsonNode n = Located.parse(in, DEFAULTS, new HashMap<>(), scratch);
+            if (n == null || !n.isObject() || !scratch.problems.isEmpty()) {
+                throw new IllegalStateException("embedded " + DEFAULTS + " is invalid: " + scratch.problems);
+            }
+            return (ObjectNode) n;
+        } catch (IOException e) {
+            throw new IllegalStateException("embedded " + DEFAULTS + " is unreadable", e);
         }
-        return (p.location().startsWith("env") ? "1" : "2") + p.location() + p.path();
     }
 
     private static String kind(JsonNode n) {
-        return n.isArray() ? "a list" : n.isObject() ? "a mapping" : n.isNull() ? "empty" : "a single value";
+        return n.isArray() ? "a list" : n.isObject() ? "a mapping" : n.isNull() ? "empty" : "a single value ('" + clip(n.asText()) + "')";
     }
 
-    /** Objects merge key by key; anything else (lists, scalars) replaces. */
-    private static void merge(ObjectNode base, ObjectNode over) {
+    static String clip(String s) {
+        return s.length() > 60 ? s.substring(0, 60) + "..." : s;
+    }
+
+    /** Reports keys that no mapping of that shape has, with the nearest known key, and removes them. */
+    private static void dropUnknownKeys(JsonNode node, String path, Build b) {
+        if (node.isObject()) {
+            List<String> known = MAPPINGS.get(path.replaceAll("\\[\\d+]", "[]"));
+            if (known == null) {
+                return; // a mapping where a scalar belongs: the binder says so
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String child = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+                if (!known.contains(e.getKey())) {
+                    b.problem(b.locations.getOrDefault(child + Located.KEY, b.location(child)), child,
+                            "unknown key" + suggestion(e.getKey(), known) + "; known here: " + String.join(", ", known));
+                    it.remove();
+                } else {
+                    dropUnknownKeys(e.getValue(), child, b);
+                }
+            }
+        } else if (node.isArray() && LISTS.contains(path)) {
+            for (int i = 0; i < node.size(); i++) {
+                dropUnknownKeys(node.get(i), path + "[" + i + "]", b);
+            }
+        }
+    }
+
+    /**
+     * Objects merge key by key; lists and scalars replace. An empty section ({@code api:} with nothing under it)
+     * keeps the defaults; a section written as a list or a scalar is a problem and keeps the defaults too.
+     */
+    private static void merge(ObjectNode base, ObjectNode over, String path, Build b) {
         for (Iterator<Map.Entry<String, JsonNode>> it = over.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
+            String child = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
             JsonNode old = base.get(e.getKey());
-            if (old != null && old.isObject() && e.getValue().isObject()) {
-                merge((ObjectNode) old, (ObjectNode) e.getValue());
+            JsonNode value = e.getValue();
+            if (old != null && old.isObject()) {
+                if (value.isObject()) {
+                    merge((ObjectNode) old, (ObjectNode) value, child, b);
+                } else if (!value.isNull()) {
+                    b.problem(b.location(child), child, "must be a mapping of " + String.join(", ", MAPPINGS.get(child))
+                            + ", was " + kind(value));
+                }
             } else {
-                base.set(e.getKey(), e.getValue());
+                base.set(e.getKey(), value);
             }
         }
     }
@@ -168,67 +299,46 @@ public final class ConfigLoader {
         for (String k : SCALAR_KEYS) {
             byEnv.put(envName(k), k);
         }
-        for (Map.Entry<String, String> e : new java.util.TreeMap<>(env).entrySet()) {
+        for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
             String name = e.getKey();
-            if (!name.startsWith("PATRONUS_") || NOT_CONFIG.contains(name)) {
+            if (name == null || !name.startsWith("PATRONUS_") || NOT_CONFIG.contains(name)) {
                 continue;
             }
             String key = byEnv.get(name);
             if (key == null) {
-                b.problems.add(new ConfigProblem("env " + name, "(environment)", "is not a configuration setting"
-                        + suggestion(name, byEnv.keySet()) + "; settings: " + String.join(", ", byEnv.keySet())));
+                unknownVariable(name, byEnv.keySet(), b);
                 continue;
             }
             String[] parts = key.split("\\.");
             ObjectNode parent = root;
             for (int i = 0; i < parts.length - 1; i++) {
-                JsonNode child = parent.get(parts[i]);
-                if (child == null || !child.isObject()) {
-                    child = parent.putObject(parts[i]);
-                }
-                parent = (ObjectNode) child;
+                parent = (ObjectNode) parent.get(parts[i]); // sections are always mappings after the merge
             }
-            parent.set(parts[parts.length - 1], TextNode.valueOf(e.getValue()));
+            parent.set(parts[parts.length - 1], TextNode.valueOf(e.getValue() == null ? "" : e.getValue()));
             b.locations.put(key, "env " + name);
         }
     }
 
-    private static void checkUnknownKeys(JsonNode node, String path, Build b) {
-        String shape = path.replaceAll("\\[\\d+]", "[]");
-        if (node.isObject()) {
-            Set<String> known = OBJECT_KEYS.get(shape);
-            if (known == null) {
+    /** Reports a PATRONUS_ variable that is no setting, when it looks like one (see the class comment). */
+    private static void unknownVariable(String name, Set<String> settings, Build b) {
+        for (String list : LISTS) {
+            if (name.startsWith(envName(list))) {
+                b.problem("env " + name, "(environment)", list + " is a list and can only be set in the configuration file");
                 return;
             }
-            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-                String k = it.next();
-                String child = path.isEmpty() ? k : path + "." + k;
-                if (!known.contains(k)) {
-                    b.problems.add(new ConfigProblem(b.locations.getOrDefault(child + Located.KEY, loc(b, child)), child,
-                            "unknown key" + suggestion(k, known)
-                            + "; known here: " + String.join(", ", new java.util.TreeSet<>(known))));
-                } else {
-                    checkUnknownKeys(node.get(k), child, b);
-                }
-            }
-        } else if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) {
-                checkUnknownKeys(node.get(i), path + "[" + i + "]", b);
-            }
+        }
+        boolean sectionPrefix = MAPPINGS.keySet().stream()
+                .filter(k -> !k.isEmpty() && !k.endsWith("[]"))
+                .anyMatch(section -> name.startsWith(envName(section) + "_"));
+        String suggestion = suggestion(name, settings);
+        boolean nearSetting = settings.stream().anyMatch(s -> distance(name, s) <= 2);
+        if (sectionPrefix || nearSetting) {
+            b.problem("env " + name, "(environment)", "is not a configuration setting" + suggestion
+                    + "; settings: " + String.join(", ", settings));
         }
     }
 
-    static String loc(Build b, String path) {
-        String l = b.locations.get(path);
-        while (l == null && !path.isEmpty()) {
-            int cut = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
-            path = cut < 0 ? "" : path.substring(0, cut);
-            l = b.locations.get(path);
-        }
-        return l == null ? "defaults" : l;
-    }
-
-    static String suggestion(String wrong, Set<String> known) {
+    static String suggestion(String wrong, java.util.Collection<String> known) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {
@@ -241,7 +351,11 @@ public final class ConfigLoader {
         return best != null && bestDistance <= Math.max(2, wrong.length() / 3) ? " (did you mean '" + best + "'?)" : "";
     }
 
-    private static int distance(String a, String b) {
+    /** Levenshtein distance; inputs are bounded by YAML keys and variable names, so quadratic is fine. */
+    static int distance(String a, String b) {
+        if (a.length() > 200 || b.length() > 200) {
+            return Math.max(a.length(), b.length());
+        }
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {
@@ -259,7 +373,7 @@ public final class ConfigLoader {
         return prev[b.length()];
     }
 
-    /** Reads a YAML document into a tree while recording the position of every value by its dotted path. */
+    /** Reads one YAML document into a tree, recording the position of every key and value by its dotted path. */
     static final class Located {
         /** Suffix of the location entry of a key itself (the plain path holds its value's location). */
         static final String KEY = "#key";
@@ -267,44 +381,61 @@ public final class ConfigLoader {
         private Located() {
         }
 
-        static JsonNode parse(InputStream in, String name, Map<String, String> locations, List<ConfigProblem> problems)
-                throws IOException {
+        /** The document's tree (a null node when empty), or null after a syntax error, which is then a problem in {@code b}. */
+        static JsonNode parse(InputStream in, String name, Map<String, String> locations, Build b) throws IOException {
             try (JsonParser p = YAML.createParser(in)) {
-                JsonToken t = p.nextToken();
-                if (t == null) {
+                if (p.nextToken() == null) {
                     return JsonNodeFactory.instance.nullNode();
                 }
-                JsonNode n = value(p, "", name, locations, problems);
-                return n;
+                JsonNode root = value(p, "", 0, name, locations, b);
+                if (p.nextToken() != null) {
+                    b.problem(position(name, p.currentTokenLocation()), "(document)",
+                            "holds more than one YAML document ('---'); put everything in one");
+                    return null;
+                }
+                return root;
             } catch (JacksonException e) {
                 JsonLocation l = e.getLocation();
-                problems.add(new ConfigProblem(l == null ? name : name + ":" + l.getLineNr() + ":" + l.getColumnNr(),
-                        "(syntax)", "invalid YAML: " + firstLine(e.getOriginalMessage())));
+                b.problem(l == null || l.getLineNr() < 1 ? name : position(name, l), "(syntax)",
+                        "invalid YAML: " + firstLine(e.getOriginalMessage()));
+                return null;
+            } catch (RuntimeException e) {
+                // SnakeYAML reports a few reader errors (bad encodings, unprintable characters) unwrapped.
+                b.problem(name, "(syntax)", "invalid YAML: " + firstLine(String.valueOf(e.getMessage())));
                 return null;
             }
         }
 
-        private static JsonNode value(JsonParser p, String path, String name, Map<String, String> locations,
-                                      List<ConfigProblem> problems) throws IOException {
-            JsonLocation l = p.currentTokenLocation();
-            locations.put(path, name + ":" + l.getLineNr() + ":" + l.getColumnNr());
+        private static String position(String name, JsonLocation l) {
+            return name + ":" + l.getLineNr() + ":" + l.getColumnNr();
+        }
+
+        private static JsonNode value(JsonParser p, String path, int depth, String name, Map<String, String> locations,
+                                      Build b) throws IOException {
+            String here = position(name, p.currentTokenLocation());
+            locations.put(path, here);
             JsonToken t = p.currentToken();
+            if ((t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) && depth >= MAX_DEPTH) {
+                b.problem(here, path, "is nested more than " + MAX_DEPTH + " levels deep");
+                p.skipChildren();
+                return JsonNodeFactory.instance.nullNode();
+            }
             switch (t) {
                 case START_OBJECT -> {
                     ObjectNode o = JsonNodeFactory.instance.objectNode();
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
                         String key = p.currentName();
                         String child = path.isEmpty() ? key : path + "." + key;
-                        JsonLocation kl = p.currentTokenLocation();
+                        String keyAt = position(name, p.currentTokenLocation());
                         p.nextToken();
                         if (o.has(key)) {
-                            problems.add(new ConfigProblem(name + ":" + kl.getLineNr() + ":" + kl.getColumnNr(), child,
-                                    "duplicate key (the first is at " + locations.get(child + KEY) + "; the first is used)"));
-                            value(p, child + "#dup", name, new HashMap<>(), problems);
+                            b.problem(keyAt, child, "duplicate key (the first is at " + locations.get(child + KEY)
+                                    + "; the first is used)");
+                            value(p, child + "#dup", depth + 1, name, new HashMap<>(), new Build());
                             continue;
                         }
-                        locations.put(child + KEY, name + ":" + kl.getLineNr() + ":" + kl.getColumnNr());
-                        o.set(key, value(p, child, name, locations, problems));
+                        locations.put(child + KEY, keyAt);
+                        o.set(key, value(p, child, depth + 1, name, locations, b));
                     }
                     return o;
                 }
@@ -312,7 +443,7 @@ public final class ConfigLoader {
                     ArrayNode a = JsonNodeFactory.instance.arrayNode();
                     int i = 0;
                     while (p.nextToken() != JsonToken.END_ARRAY) {
-                        a.add(value(p, path + "[" + i + "]", name, locations, problems));
+                        a.add(value(p, path + "[" + i + "]", depth + 1, name, locations, b));
                         i++;
                     }
                     return a;
@@ -321,13 +452,22 @@ public final class ConfigLoader {
                     return JsonNodeFactory.instance.nullNode();
                 }
                 default -> {
+                    if (p instanceof YAMLParser y && y.isCurrentAlias()) {
+                        b.problem(here, path, "uses the YAML alias *" + clip(String.valueOf(p.getText()))
+                                + ", which is not supported; write the value out");
+                        return JsonNodeFactory.instance.nullNode();
+                    }
                     // Keep scalars as text: the binder parses numbers, durations and sizes itself with precise errors.
-                    return TextNode.valueOf(p.getText());
+                    String text = p.getText();
+                    return TextNode.valueOf(text == null ? "" : text);
                 }
             }
         }
 
         private static String firstLine(String s) {
+            if (s == null) {
+                return "unreadable";
+            }
             int nl = s.indexOf('\n');
             return nl < 0 ? s : s.substring(0, nl);
         }
@@ -344,28 +484,28 @@ public final class ConfigLoader {
         }
 
         void bind() {
-            int before = b.problems.size();
             ApplianceConfig.SiteIdentity site = new ApplianceConfig.SiteIdentity(
-                    model("site.id", s -> io.patronus.model.Check.id("id", s)),
-                    model("site.name", s -> io.patronus.model.Check.text("name", s, 128)),
-                    text("site.location", true));
-            String host = text("api.host", false);
-            int port = integer("api.port", 0, 65535);
-            Duration ttl = duration("api.tokenTtl", Duration.ofMinutes(1), Duration.ofDays(30));
-            String dataDir = text("dataDir", false);
-            ApplianceConfig.DataPlaneMode mode = enumValue("dataPlane.mode", ApplianceConfig.DataPlaneMode.class);
-            long segmentBytes = size("wal.segmentBytes", 64 * 1024, 1L << 30);
-            Duration maxWait = duration("wal.maxBatchWait", Duration.ZERO, Duration.ofSeconds(1));
-            long maxBatchBytes = size("wal.maxBatchBytes", 4096, 64L << 20);
-            int checkpointEvery = integer("wal.checkpointEvery", 1, 10_000_000);
-            Duration raw = duration("history.rawRetention", Duration.ofMinutes(1), Duration.ofDays(30));
-            Duration agg = duration("history.aggregateRetention", Duration.ofHours(1), Duration.ofDays(3650));
+                    text("site.id", s -> Check.id("id", s)),
+                    text("site.name", s -> Check.text("name", s, 128)),
+                    optionalText("site.location", s -> Check.optionalText("location", s, 256)));
+            ApplianceConfig.Api api = new ApplianceConfig.Api(
+                    text("api.host", s -> new Endpoint(s, 1).host()),
+                    (int) whole("api.port", 0, 65535),
+                    duration("api.tokenTtl", Duration.ofMinutes(1), Duration.ofDays(30)));
+            Path dataDir = directory("dataDir");
+            ApplianceConfig.DataPlaneMode mode = dataPlaneMode("dataPlane.mode");
+            ApplianceConfig.Wal wal = new ApplianceConfig.Wal(
+                    size("wal.segmentBytes", 64L << 10, 1L << 30),
+                    duration("wal.maxBatchWait", Duration.ZERO, Duration.ofSeconds(1)),
+                    size("wal.maxBatchBytes", 4L << 10, 64L << 20),
+                    (int) whole("wal.checkpointEvery", 1, 10_000_000));
+            ApplianceConfig.History history = new ApplianceConfig.History(
+                    duration("history.rawRetention", Duration.ofMinutes(1), Duration.ofDays(30)),
+                    duration("history.aggregateRetention", Duration.ofHours(1), Duration.ofDays(3650)));
             List<Link> links = links();
             List<SlaClass> slas = slaClasses();
-            if (b.problems.size() == before) {
-                b.config = new ApplianceConfig(site, new ApplianceConfig.Api(host, port, ttl), Path.of(dataDir).toAbsolutePath().normalize(),
-                        new ApplianceConfig.DataPlane(mode), new ApplianceConfig.Wal(segmentBytes, maxWait, maxBatchBytes,
-                        checkpointEvery), new ApplianceConfig.History(raw, agg), links, slas);
+            if (b.problems.isEmpty()) {
+                b.config = new ApplianceConfig(site, api, dataDir, new ApplianceConfig.DataPlane(mode), wal, history, links, slas);
             }
         }
 
@@ -378,12 +518,20 @@ public final class ConfigLoader {
         }
 
         private void problem(String path, String message) {
-            b.problems.add(new ConfigProblem(loc(b, path), path, message));
+            b.problem(b.location(path), path, message);
         }
 
-        private String scalar(String path, JsonNode n) {
-            if (n == null || n.isNull()) {
+        /** The text of a scalar, or null (with a problem) when it is missing or not a scalar. */
+        private String scalar(String path, JsonNode n, boolean mayBeEmpty) {
+            if (n == null || n.isMissingNode()) {
                 problem(path, "is required");
+                return null;
+            }
+            if (n.isNull()) {
+                if (mayBeEmpty) {
+                    return "";
+                }
+                problem(path, "has no value; remove the key to keep the default");
                 return null;
             }
             if (!n.isValueNode()) {
@@ -393,19 +541,16 @@ public final class ConfigLoader {
             return n.asText();
         }
 
-        String text(String path, boolean mayBeEmpty) {
-            String s = scalar(path, node(path));
-            if (s == null) {
-                return "";
-            }
-            if (!mayBeEmpty && s.isBlank()) {
-                problem(path, "must not be empty");
-            }
-            return s;
+        /** A text checked by the model; its ValidationException becomes a problem at this key. */
+        private String text(String path, Function<String, String> check) {
+            return checked(path, scalar(path, node(path), false), check);
         }
 
-        String model(String path, Function<String, String> check) {
-            String s = scalar(path, node(path));
+        private String optionalText(String path, Function<String, String> check) {
+            return checked(path, scalar(path, node(path), true), check);
+        }
+
+        private String checked(String path, String s, Function<String, String> check) {
             if (s == null) {
                 return "";
             }
@@ -417,176 +562,243 @@ public final class ConfigLoader {
             }
         }
 
-        int integer(String path, int min, int max) {
-            return (int) number(path, scalar(path, node(path)), min, max);
+        private long whole(String path, long min, long max) {
+            BigInteger v = wholeNumber(path, scalar(path, node(path), false));
+            if (v == null) {
+                return min;
+            }
+            if (v.compareTo(BigInteger.valueOf(min)) < 0 || v.compareTo(BigInteger.valueOf(max)) > 0) {
+                problem(path, "must be between " + min + " and " + max + ", was " + v);
+                return min;
+            }
+            return v.longValueExact();
         }
 
-        private long number(String path, String s, long min, long max) {
+        /** A whole number of any size, or null (with a problem) when the text is not one. */
+        private BigInteger wholeNumber(String path, String s) {
             if (s == null) {
-                return min;
+                return null;
             }
-            try {
-                long v = Long.parseLong(s.trim());
-                if (v < min || v > max) {
-                    problem(path, "must be between " + min + " and " + max + ", was " + v);
-                }
-                return v;
-            } catch (NumberFormatException e) {
-                problem(path, "must be a whole number, was '" + s + "'");
-                return min;
+            String t = s.trim();
+            if (t.length() > 40 || !t.matches("[-+]?[0-9]+")) {
+                problem(path, "must be a whole number, was '" + clip(s) + "'");
+                return null;
             }
+            return new BigInteger(t);
         }
 
-        Duration duration(String path, Duration min, Duration max) {
-            String s = scalar(path, node(path));
+        private Duration duration(String path, Duration min, Duration max) {
+            String s = scalar(path, node(path), false);
             if (s == null) {
                 return min;
             }
             Optional<Duration> d = Units.duration(s);
             if (d.isEmpty()) {
-                problem(path, "must be a duration like 250ms, 30s, 15m, 12h or 7d, was '" + s + "'");
+                problem(path, "must be a duration like 250ms, 30s, 15m, 12h or 7d, was '" + clip(s) + "'");
                 return min;
             }
             if (d.get().compareTo(min) < 0 || d.get().compareTo(max) > 0) {
-                problem(path, "must be between " + Units.duration(min) + " and " + Units.duration(max) + ", was " + s);
+                problem(path, "must be between " + Units.duration(min) + " and " + Units.duration(max) + ", was " + s.trim());
+                return min;
             }
             return d.get();
         }
 
-        long size(String path, long min, long max) {
-            String s = scalar(path, node(path));
+        private long size(String path, long min, long max) {
+            String s = scalar(path, node(path), false);
             if (s == null) {
                 return min;
             }
             Optional<Long> v = Units.size(s);
             if (v.isEmpty()) {
-                problem(path, "must be a size like 65536, 64KiB, 64MiB or 1GiB, was '" + s + "'");
+                problem(path, "must be a size like 65536, 64KiB, 64MiB or 1GiB, was '" + clip(s) + "'");
                 return min;
             }
             if (v.get() < min || v.get() > max) {
-                problem(path, "must be between " + Units.size(min) + " and " + Units.size(max) + ", was " + s);
+                problem(path, "must be between " + Units.size(min) + " and " + Units.size(max) + ", was " + s.trim());
+                return min;
             }
             return v.get();
         }
 
-        <E extends Enum<E>> E enumValue(String path, Class<E> type) {
-            String s = scalar(path, node(path));
-            List<String> names = java.util.Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT)).toList();
+        private Path directory(String path) {
+            String s = scalar(path, node(path), false);
             if (s == null) {
-                return type.getEnumConstants()[0];
+                return Path.of("").toAbsolutePath();
+            }
+            if (s.isBlank()) {
+                problem(path, "must not be empty; use . for the working directory");
+                return Path.of("").toAbsolutePath();
             }
             try {
-                return Enum.valueOf(type, s.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                problem(path, "must be one of " + String.join(", ", names) + ", was '" + s + "'");
-                return type.getEnumConstants()[0];
+                return Path.of(s).toAbsolutePath().normalize();
+            } catch (InvalidPathException e) {
+                problem(path, "is not a valid path: " + e.getReason());
+                return Path.of("").toAbsolutePath();
             }
         }
 
+        private ApplianceConfig.DataPlaneMode dataPlaneMode(String path) {
+            String s = scalar(path, node(path), false);
+            if (s != null) {
+                for (ApplianceConfig.DataPlaneMode m : ApplianceConfig.DataPlaneMode.values()) {
+                    if (m.wire().equals(s.trim().toLowerCase(Locale.ROOT))) {
+                        return m;
+                    }
+                }
+                problem(path, "must be one of " + String.join(", ", Arrays.stream(ApplianceConfig.DataPlaneMode.values())
+                        .map(ApplianceConfig.DataPlaneMode::wire).toList()) + ", was '" + clip(s) + "'");
+            }
+            return ApplianceConfig.DataPlaneMode.AUTO;
+        }
+
+        /** The entries of a top-level list; a problem when it is missing, empty or not a list. */
         private List<JsonNode> list(String path) {
             JsonNode n = root.get(path);
+            List<String> fields = MAPPINGS.get(path + "[]");
             if (n == null || n.isNull()) {
-                problem(path, "is required: list at least one entry");
+                problem(path, "must list at least one entry (each with " + String.join(", ", fields) + ")");
                 return List.of();
             }
             if (!n.isArray()) {
-                problem(path, "must be a list, was " + kind(n));
+                problem(path, "must be a list of entries with " + String.join(", ", fields) + ", was " + kind(n));
+                return List.of();
+            }
+            if (n.isEmpty()) {
+                problem(path, "must list at least one entry (each with " + String.join(", ", fields) + ")");
                 return List.of();
             }
             List<JsonNode> out = new ArrayList<>();
             n.forEach(out::add);
-            if (out.isEmpty()) {
-                problem(path, "must list at least one entry");
-            }
-            return out;
-        }
-
-        List<Link> links() {
-            List<Link> out = new ArrayList<>();
-            Set<String> names = new HashSet<>();
-            Set<String> colours = new HashSet<>();
-            List<JsonNode> items = list("links");
-            for (int i = 0; i < items.size(); i++) {
-                String p = "links[" + i + "]";
-                JsonNode n = items.get(i);
-                if (!n.isObject()) {
-                    problem(p, "must be a mapping with name, iface, colour, priority, bandwidthKbps");
-                    continue;
-                }
-                int before = b.problems.size();
-                String name = field(n, p, "name");
-                String iface = field(n, p, "iface");
-                String colour = field(n, p, "colour");
-                if (name != null && !names.add(name)) {
-                    problem(p + ".name", "duplicate link name '" + name + "'");
-                }
-                if (colour != null && !colours.add(colour)) {
-                    problem(p + ".colour", "duplicate colour '" + colour + "': each link needs its own colour");
-                }
-                long priority = number(p + ".priority", field(n, p, "priority"), 0, 1000);
-                long bw = number(p + ".bandwidthKbps", field(n, p, "bandwidthKbps"), 1, 1_000_000_000L);
-                if (b.problems.size() != before) {
-                    continue;
-                }
-                try {
-                    out.add(new Link(name, iface, colour, (int) priority, bw));
-                } catch (ValidationException e) {
-                    problem(p + "." + e.field(), e.detail());
+            for (int i = 0; i < out.size(); i++) {
+                if (!out.get(i).isObject()) {
+                    problem(path + "[" + i + "]", "must be a mapping with " + String.join(", ", fields) + ", was " + kind(out.get(i)));
+                    out.set(i, null);
                 }
             }
             return out;
         }
 
-        List<SlaClass> slaClasses() {
-            List<SlaClass> out = new ArrayList<>();
-            Set<String> names = new HashSet<>();
-            List<JsonNode> items = list("slaClasses");
-            for (int i = 0; i < items.size(); i++) {
-                String p = "slaClasses[" + i + "]";
-                JsonNode n = items.get(i);
-                if (!n.isObject()) {
-                    problem(p, "must be a mapping with name, maxLatencyMs, maxLossPct, maxJitterMs");
-                    continue;
-                }
-                int before = b.problems.size();
-                String name = field(n, p, "name");
-                double lat = decimal(p + ".maxLatencyMs", field(n, p, "maxLatencyMs"));
-                double loss = decimal(p + ".maxLossPct", field(n, p, "maxLossPct"));
-                double jit = decimal(p + ".maxJitterMs", field(n, p, "maxJitterMs"));
-                if (b.problems.size() != before) {
-                    continue;
-                }
-                try {
-                    SlaClass s = new SlaClass(name, lat, loss, jit);
-                    if (!names.add(s.name())) {
-                        problem(p + ".name", "duplicate SLA class '" + s.name() + "'");
-                    }
-                    out.add(s);
-                } catch (ValidationException e) {
-                    problem(p + "." + e.field(), e.detail());
-                }
-            }
-            return out;
-        }
-
-        private String field(JsonNode obj, String parent, String key) {
-            return scalar(parent + "." + key, obj.get(key));
-        }
-
-        private double decimal(String path, String s) {
+        /** One text field of a list entry, validated on its own by the model record through {@code check}. */
+        private String entryText(JsonNode entry, String path, Function<String, ?> check) {
+            String s = scalar(path, entry.get(path.substring(path.lastIndexOf('.') + 1)), false);
             if (s == null) {
-                return 0;
+                return null;
             }
             try {
-                double v = Double.parseDouble(s.trim());
-                if (Double.isNaN(v) || Double.isInfinite(v)) {
+                check.apply(s);
+                return s;
+            } catch (ValidationException e) {
+                problem(path, e.detail());
+                return null;
+            }
+        }
+
+        /** One whole-number field of a list entry, its range checked by the model record through {@code check}. */
+        private Long entryWhole(JsonNode entry, String path, LongFunction<?> check) {
+            BigInteger v = wholeNumber(path, scalar(path, entry.get(path.substring(path.lastIndexOf('.') + 1)), false));
+            if (v == null) {
+                return null;
+            }
+            // Past the range of long, hand the model the nearest long: it rejects it with the right bounds.
+            long l = v.bitLength() < 64 ? v.longValue() : v.signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+            try {
+                check.apply(l);
+                return l;
+            } catch (ValidationException e) {
+                problem(path, e.detail().replaceFirst("was -?\\d+$", "was " + v));
+                return null;
+            }
+        }
+
+        /** One decimal field of a list entry, its range checked by the model record through {@code check}. */
+        private Double entryDecimal(JsonNode entry, String path, Function<Double, ?> check) {
+            String s = scalar(path, entry.get(path.substring(path.lastIndexOf('.') + 1)), false);
+            if (s == null) {
+                return null;
+            }
+            double d;
+            try {
+                if (s.trim().length() > 40 || !s.trim().matches("[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?")) {
                     throw new NumberFormatException();
                 }
-                return v;
+                d = new BigDecimal(s.trim()).doubleValue();
             } catch (NumberFormatException e) {
-                problem(path, "must be a number, was '" + s + "'");
-                return 0;
+                problem(path, "must be a number, was '" + clip(s) + "'");
+                return null;
             }
+            try {
+                check.apply(d);
+                return d;
+            } catch (ValidationException e) {
+                problem(path, e.detail());
+                return null;
+            }
+        }
+
+        private static int narrow(long v) {
+            return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
+        }
+
+        /** Reports the second and later uses of a value that must be unique across the list, naming the first. */
+        private void unique(Map<String, Integer> seen, String value, int index, String list, String field, String what) {
+            if (value == null) {
+                return;
+            }
+            Integer first = seen.putIfAbsent(value, index);
+            if (first != null) {
+                problem(list + "[" + index + "]." + field, "duplicate " + what + " '" + value + "': " + list + "[" + first
+                        + "] already has it");
+            }
+        }
+
+        private List<Link> links() {
+            List<Link> out = new ArrayList<>();
+            Map<String, Integer> names = new HashMap<>();
+            Map<String, Integer> colours = new HashMap<>();
+            List<JsonNode> items = list("links");
+            for (int i = 0; i < items.size(); i++) {
+                JsonNode n = items.get(i);
+                if (n == null) {
+                    continue;
+                }
+                String p = "links[" + i + "].";
+                // Each field is checked by the model on its own, the others set to valid placeholders, so that every
+                // bad field of a link is reported and not only the first the constructor meets.
+                String name = entryText(n, p + "name", v -> new Link(v, "eth0", "x", 0, 1));
+                String iface = entryText(n, p + "iface", v -> new Link("x", v, "x", 0, 1));
+                String colour = entryText(n, p + "colour", v -> new Link("x", "eth0", v, 0, 1));
+                Long priority = entryWhole(n, p + "priority", v -> new Link("x", "eth0", "x", narrow(v), 1));
+                Long bandwidth = entryWhole(n, p + "bandwidthKbps", v -> new Link("x", "eth0", "x", 0, v));
+                unique(names, name, i, "links", "name", "link name");
+                unique(colours, colour, i, "links", "colour", "colour");
+                if (name != null && iface != null && colour != null && priority != null && bandwidth != null) {
+                    out.add(new Link(name, iface, colour, priority.intValue(), bandwidth));
+                }
+            }
+            return out;
+        }
+
+        private List<SlaClass> slaClasses() {
+            List<SlaClass> out = new ArrayList<>();
+            Map<String, Integer> names = new HashMap<>();
+            List<JsonNode> items = list("slaClasses");
+            for (int i = 0; i < items.size(); i++) {
+                JsonNode n = items.get(i);
+                if (n == null) {
+                    continue;
+                }
+                String p = "slaClasses[" + i + "].";
+                String name = entryText(n, p + "name", v -> new SlaClass(v, 100, 1, 10));
+                Double latency = entryDecimal(n, p + "maxLatencyMs", v -> new SlaClass("x", v, 1, 10));
+                Double loss = entryDecimal(n, p + "maxLossPct", v -> new SlaClass("x", 100, v, 10));
+                Double jitter = entryDecimal(n, p + "maxJitterMs", v -> new SlaClass("x", 100, 1, v));
+                unique(names, name, i, "slaClasses", "name", "SLA class");
+                if (name != null && latency != null && loss != null && jitter != null) {
+                    out.add(new SlaClass(name, latency, loss, jitter));
+                }
+            }
+            return out;
         }
     }
 }
