@@ -17,9 +17,9 @@ import io.patronus.model.Link;
 import io.patronus.model.SlaClass;
 import io.patronus.model.ValidationException;
 
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -131,15 +131,20 @@ public final class ConfigLoader {
         final List<ConfigProblem> problems = new ArrayList<>();
         /** Position of every value by dotted path, and of every key under {@code path + KEY}. */
         final Map<String, String> locations = new HashMap<>();
-        /** Paths that already have a problem; nothing below them is reported again. */
+        /** Values the parser already reported and replaced by null; the binder does not report them again. */
         final Set<String> blamed = new HashSet<>();
         ApplianceConfig config;
 
         void problem(String location, String path, String message) {
             if (!isBlamed(path)) {
                 problems.add(new ConfigProblem(location, path, message));
-                blamed.add(path);
             }
+        }
+
+        /** Reports a value that is then dropped, so that nothing at or below {@code path} is reported again. */
+        void blame(String location, String path, String message) {
+            problem(location, path, message);
+            blamed.add(path);
         }
 
         boolean isBlamed(String path) {
@@ -316,6 +321,7 @@ public final class ConfigLoader {
             }
             parent.set(parts[parts.length - 1], TextNode.valueOf(e.getValue() == null ? "" : e.getValue()));
             b.locations.put(key, "env " + name);
+            b.blamed.remove(key);
         }
     }
 
@@ -394,14 +400,13 @@ public final class ConfigLoader {
                     return null;
                 }
                 return root;
+            } catch (CharConversionException e) {
+                b.problem(name, "(encoding)", "is not UTF-8 text: " + firstLine(e.getMessage()));
+                return null;
             } catch (JacksonException e) {
                 JsonLocation l = e.getLocation();
                 b.problem(l == null || l.getLineNr() < 1 ? name : position(name, l), "(syntax)",
                         "invalid YAML: " + firstLine(e.getOriginalMessage()));
-                return null;
-            } catch (RuntimeException e) {
-                // SnakeYAML reports a few reader errors (bad encodings, unprintable characters) unwrapped.
-                b.problem(name, "(syntax)", "invalid YAML: " + firstLine(String.valueOf(e.getMessage())));
                 return null;
             }
         }
@@ -416,7 +421,7 @@ public final class ConfigLoader {
             locations.put(path, here);
             JsonToken t = p.currentToken();
             if ((t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) && depth >= MAX_DEPTH) {
-                b.problem(here, path, "is nested more than " + MAX_DEPTH + " levels deep");
+                b.blame(here, path, "is nested more than " + MAX_DEPTH + " levels deep");
                 p.skipChildren();
                 return JsonNodeFactory.instance.nullNode();
             }
@@ -453,7 +458,7 @@ public final class ConfigLoader {
                 }
                 default -> {
                     if (p instanceof YAMLParser y && y.isCurrentAlias()) {
-                        b.problem(here, path, "uses the YAML alias *" + clip(String.valueOf(p.getText()))
+                        b.blame(here, path, "uses the YAML alias *" + clip(String.valueOf(p.getText()))
                                 + ", which is not supported; write the value out");
                         return JsonNodeFactory.instance.nullNode();
                     }
@@ -718,15 +723,13 @@ public final class ConfigLoader {
                 return null;
             }
             double d;
-            try {
-                if (s.trim().length() > 40 || !s.trim().matches("[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?")) {
-                    throw new NumberFormatException();
-                }
-                d = new BigDecimal(s.trim()).doubleValue();
-            } catch (NumberFormatException e) {
+            String t = s.trim();
+            // Plain decimals only: Double.parseDouble alone would also take NaN, Infinity, 0x1p3 and 1d.
+            if (t.length() > 40 || !t.matches("[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]{1,5})?")) {
                 problem(path, "must be a number, was '" + clip(s) + "'");
                 return null;
             }
+            d = Double.parseDouble(t);
             try {
                 check.apply(d);
                 return d;

@@ -1,0 +1,130 @@
+package io.patronus.appliance.wg;
+
+import io.patronus.model.IpPrefix;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Real wireguard-go in two network namespaces joined by a veth pair (192.0.2.1 and 192.0.2.2), tunnel addresses
+ * 100.64.0.1 and 100.64.0.2: our UAPI backend builds the tunnel, traffic crosses it, and adding a peer leaves the
+ * live one's session alone.
+ */
+class UserspaceWireGuardTest {
+    private final String ns = "pwgt" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 30), 36);
+    private final List<UserspaceWireGuard> backends = new ArrayList<>();
+
+    static String run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", cmd) + " timed out");
+        }
+        if (p.exitValue() != 0) {
+            throw new AssertionError(String.join(" ", cmd) + " failed: " + out);
+        }
+        return out;
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (UserspaceWireGuard b : backends) {
+            for (String i : b.interfaces()) {
+                b.deleteInterface(i);
+            }
+        }
+        for (String n : List.of(ns + "-a", ns + "-b")) {
+            new ProcessBuilder("ip", "netns", "del", n).start().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void tunnelBetweenTwoNamespaces_carriesTraffic_andAddingAPeerKeepsTheLiveSession(@TempDir Path dir) throws Exception {
+        String a = ns + "-a";
+        String b = ns + "-b";
+        run("ip", "netns", "add", a);
+        run("ip", "netns", "add", b);
+        run("ip", "-n", a, "link", "add", "veth0", "type", "veth", "peer", "name", "veth0", "netns", b);
+        run("ip", "-n", a, "addr", "add", "192.0.2.1/24", "dev", "veth0");
+        run("ip", "-n", b, "addr", "add", "192.0.2.2/24", "dev", "veth0");
+        run("ip", "-n", a, "link", "set", "veth0", "up");
+        run("ip", "-n", b, "link", "set", "veth0", "up");
+
+        UserspaceWireGuard wa = new UserspaceWireGuard(dir.resolve("a"), Optional.of(a));
+        UserspaceWireGuard wb = new UserspaceWireGuard(dir.resolve("b"), Optional.of(b));
+        backends.add(wa);
+        backends.add(wb);
+        WgKeyPair ka = WgKeyPair.generate();
+        WgKeyPair kb = WgKeyPair.generate();
+        wa.ensureInterface("wg-fiber");
+        wb.ensureInterface("wg-fiber");
+        assertEquals(List.of("wg-fiber"), wa.interfaces());
+        wa.configure("wg-fiber", new DeviceConfig(Optional.of(ka), OptionalInt.of(51820), OptionalInt.empty(), false,
+                List.of(PeerConfig.upsert(kb.publicKey(), Optional.of(new InetSocketAddress("192.0.2.2", 51820)),
+                        List.of(IpPrefix.parse("100.64.0.2/32")), OptionalInt.of(25)))));
+        wb.configure("wg-fiber", new DeviceConfig(Optional.of(kb), OptionalInt.of(51820), OptionalInt.empty(), false,
+                List.of(PeerConfig.upsert(ka.publicKey(), Optional.of(new InetSocketAddress("192.0.2.1", 51820)),
+                        List.of(IpPrefix.parse("100.64.0.1/32")), OptionalInt.of(25)))));
+        run("ip", "-n", a, "addr", "add", "100.64.0.1/30", "dev", "wg-fiber");
+        run("ip", "-n", b, "addr", "add", "100.64.0.2/30", "dev", "wg-fiber");
+        run("ip", "-n", a, "link", "set", "wg-fiber", "up");
+        run("ip", "-n", b, "link", "set", "wg-fiber", "up");
+
+        run("ip", "netns", "exec", a, "ping", "-c", "3", "-i", "0.2", "-W", "2", "100.64.0.2");
+
+        DeviceState sa = wa.read("wg-fiber").orElseThrow();
+        assertEquals(Optional.of(ka.publicBase64()), sa.publicKey());
+        assertEquals(51820, sa.listenPort());
+        PeerState peer = sa.peer(kb.publicBase64()).orElseThrow();
+        assertTrue(peer.lastHandshake().isPresent(), "handshake happened: " + peer);
+        assertTrue(peer.rxBytes() > 0 && peer.txBytes() > 0, peer.toString());
+        assertEquals(List.of(IpPrefix.parse("100.64.0.2/32")), peer.allowedIps());
+        // Cross-check with wg(8), which finds the socket through the same private /var/run/wireguard.
+        String dump = run("ip", "netns", "exec", a, "unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mount --bind \"$0\" /var/run/wireguard && wg show wg-fiber dump", dir.resolve("a").toString());
+        String[] device = dump.lines().findFirst().orElseThrow().split("\t");
+        assertEquals(ka.publicBase64(), device[1], dump);
+        assertEquals("51820", device[2], dump);
+        String[] wgPeer = dump.lines().skip(1).findFirst().orElseThrow().split("\t");
+        assertEquals(kb.publicBase64(), wgPeer[0], dump);
+        assertEquals("192.0.2.2:51820", wgPeer[2], dump);
+        assertEquals(peer.lastHandshake().orElseThrow().getEpochSecond(), Long.parseLong(wgPeer[4]), dump);
+
+        // Adding a second peer must not disturb the first one's session or counters.
+        WgKeyPair third = WgKeyPair.generate();
+        wa.configure("wg-fiber", new DeviceConfig(Optional.empty(), OptionalInt.empty(), OptionalInt.empty(), false,
+                List.of(PeerConfig.upsert(third.publicKey(), Optional.of(new InetSocketAddress("192.0.2.3", 51820)),
+                        List.of(IpPrefix.parse("100.64.0.3/32")), OptionalInt.empty()))));
+        PeerState after = wa.read("wg-fiber").orElseThrow().peer(kb.publicBase64()).orElseThrow();
+        assertEquals(peer.lastHandshake(), after.lastHandshake(), "handshake of the live peer unchanged");
+        assertTrue(after.rxBytes() >= peer.rxBytes(), "counters not reset");
+        assertEquals(2, wa.read("wg-fiber").orElseThrow().peers().size());
+        run("ip", "netns", "exec", a, "ping", "-c", "2", "-i", "0.2", "-W", "2", "100.64.0.2");
+
+        wa.deleteInterface("wg-fiber");
+        assertTrue(wa.read("wg-fiber").isEmpty());
+        assertTrue(wa.interfaces().isEmpty());
+    }
+
+    @Test
+    void configuringAMissingInterface_isAClearError(@TempDir Path dir) {
+        UserspaceWireGuard w = new UserspaceWireGuard(dir, Optional.empty());
+        WireGuardException e = org.junit.jupiter.api.Assertions.assertThrows(WireGuardException.class,
+                () -> w.configure("wg-none", new DeviceConfig(Optional.empty(), OptionalInt.of(1), OptionalInt.empty(), false, List.of())));
+        assertTrue(e.getMessage().contains("wg-none.sock does not exist"), e.getMessage());
+    }
+}
