@@ -9,25 +9,45 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * WireGuard in userspace for kernels without the module: one supervised {@code wireguard-go} per interface,
  * configured over its UAPI socket. A wireguard-go left running by an earlier appliance process (after a crash) is
  * adopted rather than restarted, so its tunnels keep their sessions across an appliance restart.
+ *
+ * <p>Configuration goes through the UAPI's update semantics: {@link #configure} sends only the listed changes, so
+ * live peers keep their sessions and counters; {@code replace_peers} is sent only when the config asks for it. Every
+ * accepted change is also folded into a per-interface {@link UapiDesiredConfig}; when the supervisor restarts a
+ * wireguard-go that died, the new (empty) device gets all of it back at once, and the restart listener is told so
+ * that the owner can restore what lives outside WireGuard (addresses, link state, routes) on the new TUN device.
  */
 public final class UserspaceWireGuard implements WireGuardBackend {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
     private final Path socketDir;
     private final Optional<String> netns;
+    private static final System.Logger LOG = System.getLogger(UserspaceWireGuard.class.getName());
     private final Map<String, WireGuardGoProcess> processes = new ConcurrentHashMap<>();
+    private final Map<String, UapiDesiredConfig> desired = new ConcurrentHashMap<>();
+    private final Consumer<String> restarted;
 
     /**
-     * @param socketDir where the UAPI sockets, pid files and logs live (one directory per appliance)
+     * @param socketDir where the UAPI sockets, pid files and logs live (one directory per appliance, created 0700)
      * @param netns     a network namespace to start wireguard-go in, when the appliance itself is not running in it
      */
     public UserspaceWireGuard(Path socketDir, Optional<String> netns) {
+        this(socketDir, netns, name -> {
+        });
+    }
+
+    /**
+     * @param restarted called with the interface name after a wireguard-go that died was restarted and given its
+     *                  WireGuard configuration back; its TUN device is new, so it is down and without addresses
+     */
+    public UserspaceWireGuard(Path socketDir, Optional<String> netns, Consumer<String> restarted) {
         this.socketDir = socketDir;
         this.netns = netns;
+        this.restarted = restarted;
     }
 
     /** Whether wireguard-go can be started here (the binary exists and we are root). */
@@ -62,13 +82,15 @@ public final class UserspaceWireGuard implements WireGuardBackend {
             p.stop();
         }
         WireGuardGoProcess.stopOrphan(socketDir, name);
-        WireGuardGoProcess fresh = new WireGuardGoProcess(name, socketDir, netns);
+        desired.remove(name);
+        WireGuardGoProcess fresh = new WireGuardGoProcess(name, socketDir, netns, this::replay);
         fresh.start(START_TIMEOUT);
         processes.put(name, fresh);
     }
 
     @Override
     public synchronized void deleteInterface(String name) {
+        desired.remove(name);
         WireGuardGoProcess p = processes.remove(name);
         if (p != null) {
             p.stop();
@@ -91,10 +113,60 @@ public final class UserspaceWireGuard implements WireGuardBackend {
 
     @Override
     public void configure(String name, DeviceConfig config) {
-        int errno = UapiCodec.errno(UapiClient.exchange(socket(name), UapiCodec.set(config)));
+        UapiDesiredConfig d = desired.computeIfAbsent(name, n -> new UapiDesiredConfig());
+        synchronized (d) {
+            try {
+                set(name, config);
+            } catch (WireGuardException e) {
+                if (d.isEmpty()) {
+                    desired.remove(name, d); // never configured: do not keep an entry for a name that may not exist
+                }
+                throw e;
+            }
+            d.apply(config);
+        }
+    }
+
+    private void set(String name, DeviceConfig config) {
+        String answer;
+        try {
+            answer = UapiClient.exchange(socket(name), UapiCodec.set(config));
+        } catch (WireGuardException e) {
+            throw new WireGuardException("configure " + name + ": " + e.getMessage(), e);
+        }
+        int errno = UapiCodec.errno(answer);
         if (errno != 0) {
             throw new WireGuardException("configure " + name + " via UAPI failed with errno " + errno + " (" + config + ")");
         }
+    }
+
+    /** Gives a restarted wireguard-go everything it had; runs on that interface's supervisor thread. */
+    private void replay(WireGuardGoProcess p) {
+        UapiDesiredConfig d = desired.get(p.name());
+        if (d != null) {
+            synchronized (d) {
+                if (!d.isEmpty()) {
+                    set(p.name(), d.full());
+                }
+            }
+        }
+        try {
+            restarted.accept(p.name());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "restart listener failed for " + p.name(), e);
+        }
+    }
+
+    /** How many times the supervisor has restarted this interface's wireguard-go (0 when not supervised here). */
+    public int restarts(String name) {
+        WireGuardGoProcess p = processes.get(name);
+        return p == null ? 0 : p.restarts();
+    }
+
+    /** The process id of this interface's supervised wireguard-go, for diagnostics. */
+    public Optional<Long> pid(String name) {
+        WireGuardGoProcess p = processes.get(name);
+        return p == null || !p.alive() ? Optional.empty() : Optional.of(p.pid());
     }
 
     @Override

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * live one's session alone.
  */
 class UserspaceWireGuardTest {
-    private final String ns = "pwgt" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 30), 36);
+    private final String ns = "patronus-wgt-" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 30), 36);
     private final List<UserspaceWireGuard> backends = new ArrayList<>();
 
     static String run(String... cmd) throws Exception {
@@ -40,16 +40,38 @@ class UserspaceWireGuardTest {
         return out;
     }
 
+    /**
+     * Stops every wireguard-go through the backends, then, as a safety net for a failed test, kills whatever still runs
+     * inside the namespaces this test created (deleting a namespace does not end its processes), then deletes them.
+     */
     @AfterEach
     void cleanUp() throws Exception {
-        for (UserspaceWireGuard b : backends) {
-            for (String i : b.interfaces()) {
-                b.deleteInterface(i);
+        try {
+            for (UserspaceWireGuard b : backends) {
+                try {
+                    for (String i : b.interfaces()) {
+                        b.deleteInterface(i);
+                    }
+                } finally {
+                    b.close();
+                }
+            }
+        } finally {
+            for (String n : List.of(ns + "-a", ns + "-b")) {
+                Process pids = new ProcessBuilder("ip", "netns", "pids", n).redirectErrorStream(true).start();
+                String out = new String(pids.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                pids.waitFor(10, TimeUnit.SECONDS);
+                out.lines().map(String::strip).filter(l -> l.matches("\\d+")).map(Long::parseLong)
+                        .forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+                new ProcessBuilder("ip", "netns", "del", n).redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
             }
         }
-        for (String n : List.of(ns + "-a", ns + "-b")) {
-            new ProcessBuilder("ip", "netns", "del", n).start().waitFor(10, TimeUnit.SECONDS);
-        }
+    }
+
+    /** {@code wg show NAME dump} run against the private socket directory of a backend. */
+    static String wgDump(String netns, Path socketDir, String name) throws Exception {
+        return run("ip", "netns", "exec", netns, "unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mount --bind \"$0\" /var/run/wireguard && wg show \"$1\" dump", socketDir.toString(), name);
     }
 
     @Test
@@ -94,8 +116,7 @@ class UserspaceWireGuardTest {
         assertTrue(peer.rxBytes() > 0 && peer.txBytes() > 0, peer.toString());
         assertEquals(List.of(IpPrefix.parse("100.64.0.2/32")), peer.allowedIps());
         // Cross-check with wg(8), which finds the socket through the same private /var/run/wireguard.
-        String dump = run("ip", "netns", "exec", a, "unshare", "--mount", "--propagation", "private", "sh", "-c",
-                "mount --bind \"$0\" /var/run/wireguard && wg show wg-fiber dump", dir.resolve("a").toString());
+        String dump = wgDump(a, dir.resolve("a"), "wg-fiber");
         String[] device = dump.lines().findFirst().orElseThrow().split("\t");
         assertEquals(ka.publicBase64(), device[1], dump);
         assertEquals("51820", device[2], dump);
@@ -103,6 +124,9 @@ class UserspaceWireGuardTest {
         assertEquals(kb.publicBase64(), wgPeer[0], dump);
         assertEquals("192.0.2.2:51820", wgPeer[2], dump);
         assertEquals(peer.lastHandshake().orElseThrow().getEpochSecond(), Long.parseLong(wgPeer[4]), dump);
+        assertEquals("100.64.0.2/32", wgPeer[3], dump);
+        assertTrue(Long.parseLong(wgPeer[5]) >= peer.rxBytes() && Long.parseLong(wgPeer[6]) >= peer.txBytes(), dump + " vs " + peer);
+        assertEquals("25", wgPeer[7], dump);
 
         // Adding a second peer must not disturb the first one's session or counters.
         WgKeyPair third = WgKeyPair.generate();
@@ -111,13 +135,92 @@ class UserspaceWireGuardTest {
                         List.of(IpPrefix.parse("100.64.0.3/32")), OptionalInt.empty()))));
         PeerState after = wa.read("wg-fiber").orElseThrow().peer(kb.publicBase64()).orElseThrow();
         assertEquals(peer.lastHandshake(), after.lastHandshake(), "handshake of the live peer unchanged");
-        assertTrue(after.rxBytes() >= peer.rxBytes(), "counters not reset");
+        assertTrue(after.rxBytes() >= peer.rxBytes() && after.txBytes() >= peer.txBytes(), "counters not reset: " + peer + " then " + after);
+        assertEquals(peer.endpoint(), after.endpoint());
         assertEquals(2, wa.read("wg-fiber").orElseThrow().peers().size());
         run("ip", "netns", "exec", a, "ping", "-c", "2", "-i", "0.2", "-W", "2", "100.64.0.2");
 
         wa.deleteInterface("wg-fiber");
         assertTrue(wa.read("wg-fiber").isEmpty());
         assertTrue(wa.interfaces().isEmpty());
+    }
+
+    @Test
+    void killedWireGuardGo_isRestarted_andGetsItsConfigurationBack(@TempDir Path dir) throws Exception {
+        String a = ns + "-a";
+        run("ip", "netns", "add", a);
+        java.util.concurrent.BlockingQueue<String> restarted = new java.util.concurrent.LinkedBlockingQueue<>();
+        UserspaceWireGuard w = new UserspaceWireGuard(dir.resolve("a"), Optional.of(a), restarted::add);
+        backends.add(w);
+        WgKeyPair k = WgKeyPair.generate();
+        WgKeyPair peer = WgKeyPair.generate();
+        w.ensureInterface("wg-x");
+        w.configure("wg-x", new DeviceConfig(Optional.of(k), OptionalInt.of(51999), OptionalInt.of(42), false,
+                List.of(PeerConfig.upsert(peer.publicKey(), Optional.of(new InetSocketAddress("192.0.2.7", 51820)),
+                        List.of(IpPrefix.parse("100.64.1.0/24")), OptionalInt.of(10)))));
+        DeviceState before = w.read("wg-x").orElseThrow();
+        long pid = w.pid("wg-x").orElseThrow();
+        assertEquals("/usr/bin/wireguard-go", ProcessHandle.of(pid).orElseThrow().info().command().orElseThrow(),
+                "the launch chain execs into wireguard-go, so the pid we supervise is wireguard-go's");
+
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+
+        assertEquals("wg-x", restarted.poll(20, TimeUnit.SECONDS), "restart listener called");
+        assertEquals(1, w.restarts("wg-x"));
+        long newPid = w.pid("wg-x").orElseThrow();
+        assertTrue(newPid != pid, "a new process");
+        DeviceState after = w.read("wg-x").orElseThrow();
+        assertEquals(before.publicKey(), after.publicKey());
+        assertEquals(51999, after.listenPort());
+        assertEquals(42, after.fwmark());
+        PeerState p = after.peer(peer.publicBase64()).orElseThrow();
+        assertEquals(List.of(IpPrefix.parse("100.64.1.0/24")), p.allowedIps());
+        assertEquals(Optional.of(new InetSocketAddress("192.0.2.7", 51820)), p.endpoint());
+        assertEquals(10, p.persistentKeepalive());
+
+        w.deleteInterface("wg-x");
+        assertTrue(ProcessHandle.of(newPid).map(ProcessHandle::isAlive).orElse(false) == false, "stopped on delete");
+        assertTrue(w.read("wg-x").isEmpty());
+    }
+
+    @Test
+    void uapiErrno_fromRealWireGuardGo_isFailure_andSocketDirIsPrivate(@TempDir Path dir) throws Exception {
+        String a = ns + "-a";
+        run("ip", "netns", "add", a);
+        UserspaceWireGuard w = new UserspaceWireGuard(dir.resolve("a"), Optional.of(a));
+        backends.add(w);
+        w.ensureInterface("wg-e");
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(dir.resolve("a"))));
+        int errno = UapiCodec.errno(UapiClient.exchange(dir.resolve("a").resolve("wg-e.sock"), "set=1\nno_such_key=1\n\n"));
+        assertTrue(errno != 0, "wireguard-go rejects an unknown key, errno " + errno);
+        assertEquals(List.of("wg-e"), w.interfaces());
+        // the interface is not visible outside its namespace
+        assertTrue(!run("ip", "link", "show").contains("wg-e:"));
+        assertTrue(run("ip", "-n", a, "link", "show", "wg-e").contains("wg-e"));
+    }
+
+    @Test
+    void close_leavesWireGuardGoRunning_andTheNextBackendAdoptsAndCanDeleteIt(@TempDir Path dir) throws Exception {
+        String a = ns + "-a";
+        run("ip", "netns", "add", a);
+        UserspaceWireGuard first = new UserspaceWireGuard(dir.resolve("a"), Optional.of(a));
+        backends.add(first);
+        WgKeyPair k = WgKeyPair.generate();
+        first.ensureInterface("wg-y");
+        first.configure("wg-y", new DeviceConfig(Optional.of(k), OptionalInt.of(51998), OptionalInt.empty(), false, List.of()));
+        long pid = first.pid("wg-y").orElseThrow();
+        first.close();
+        assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "tunnels outlive the appliance process");
+
+        UserspaceWireGuard second = new UserspaceWireGuard(dir.resolve("a"), Optional.of(a));
+        backends.add(second);
+        second.ensureInterface("wg-y");
+        assertEquals(Optional.of(k.publicBase64()), second.read("wg-y").orElseThrow().publicKey(), "adopted, not restarted");
+        assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        second.deleteInterface("wg-y");
+        ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join());
+        assertTrue(second.interfaces().isEmpty());
     }
 
     @Test
