@@ -7,10 +7,14 @@ import io.patronus.appliance.api.V1Routes;
 import io.patronus.appliance.auth.PasswordHasher;
 import io.patronus.appliance.auth.TokenService;
 import io.patronus.appliance.config.ApplianceConfig;
+import io.patronus.appliance.dataplane.DataPlane;
 import io.patronus.appliance.metrics.ApplianceMetrics;
 import io.patronus.appliance.paths.EmulatedPathProbe;
 import io.patronus.appliance.paths.PathHistory;
 import io.patronus.appliance.paths.PathMonitor;
+import io.patronus.appliance.paths.PathProbe;
+import io.patronus.appliance.paths.TunnelPathProbe;
+import io.patronus.appliance.store.Mutation;
 import io.patronus.appliance.store.StateStore;
 import io.patronus.appliance.store.StoreOptions;
 import io.patronus.appliance.wal.WalOptions;
@@ -49,6 +53,7 @@ public final class Appliance implements AutoCloseable {
     private final ApplianceConfig config;
     private final StateStore store;
     private final PathMonitor monitor;
+    private final DataPlane dataPlane;
     private final ApplianceMetrics metrics;
     private final WebServer server;
     private final Optional<String> generatedAdminPassword;
@@ -56,12 +61,13 @@ public final class Appliance implements AutoCloseable {
     private final Instant startedAt;
     private final List<ApiRoute> routes;
 
-    private Appliance(ApplianceConfig config, StateStore store, PathMonitor monitor, ApplianceMetrics metrics,
+    private Appliance(ApplianceConfig config, StateStore store, PathMonitor monitor, DataPlane dataPlane, ApplianceMetrics metrics,
                       WebServer server, Optional<String> generatedAdminPassword, ScheduledExecutorService housekeeping,
                       Instant startedAt, List<ApiRoute> routes) {
         this.config = config;
         this.store = store;
         this.monitor = monitor;
+        this.dataPlane = dataPlane;
         this.metrics = metrics;
         this.server = server;
         this.generatedAdminPassword = generatedAdminPassword;
@@ -75,6 +81,7 @@ public final class Appliance implements AutoCloseable {
         Path dataDir = config.dataDir();
         StateStore store = StateStore.open(storeOptions(config, clock));
         PathMonitor monitor = null;
+        DataPlane dataPlane = null;
         ScheduledExecutorService housekeeping = null;
         try {
             PasswordHasher hasher = PasswordHasher.owaspDefaults();
@@ -83,19 +90,30 @@ public final class Appliance implements AutoCloseable {
                     config.api().tokenTtl(), clock);
             SlaClass sla = config.slaClasses().stream().filter(s -> s.name().equals("default")).findFirst()
                     .orElse(config.slaClasses().getFirst());
-            monitor = new PathMonitor(config.site().id(), config.links(), store::sites, new EmulatedPathProbe(), sla,
+            dataPlane = DataPlane.start(config, DataPlane.choose(config), store::sites, clock);
+            PathProbe probe = dataPlane.kind().equals("memory") ? new EmulatedPathProbe()
+                    : new TunnelPathProbe(dataPlane, config.site().id());
+            monitor = new PathMonitor(config.site().id(), config.links(), store::sites, probe, sla,
                     new PathHistory(store.historyMap(), config.history().rawRetention()), clock);
             PathMonitor m = monitor;
-            store.addListener(mutation -> m.refresh());
+            DataPlane dp = dataPlane;
+            store.addListener(mutation -> {
+                m.refresh();
+                if (mutation instanceof Mutation.PutSite || mutation instanceof Mutation.DeleteSite) {
+                    dp.reconcileSoon();
+                }
+            });
             ApplianceMetrics metrics = new ApplianceMetrics();
             registerGauges(metrics, store);
             Instant startedAt = clock.instant();
             Appliance[] self = new Appliance[1];
             V1Routes v1 = new V1Routes(store, monitor, tokens, hasher, metrics, config.links(),
-                    new V1Routes.Info(config.site().id(), VERSION, startedAt, monitor.probeKind()),
-                    () -> self[0].dump(), clock);
+                    new V1Routes.Info(config.site().id(), VERSION, startedAt, dataPlane.kind(), dataPlane.reason(),
+                            dataPlane.publicKey()),
+                    () -> self[0].dump(), clock, dataPlane);
             List<ApiRoute> routes = v1.routes();
             WebServer server = ApiServer.start(config.api().host(), config.api().port(), routes, v1::authenticate, metrics);
+            dataPlane.startReconciling();
             monitor.start(Duration.ofSeconds(5));
             housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "store-checkpoint");
@@ -109,13 +127,13 @@ public final class Appliance implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "periodic checkpoint failed: " + e, e);
                 }
             }, CHECKPOINT_INTERVAL.toSeconds(), CHECKPOINT_INTERVAL.toSeconds(), TimeUnit.SECONDS);
-            self[0] = new Appliance(config, store, monitor, metrics, server, adminPassword, housekeeping, startedAt, routes);
+            self[0] = new Appliance(config, store, monitor, dataPlane, metrics, server, adminPassword, housekeeping, startedAt, routes);
             return self[0];
         } catch (IOException e) {
-            cleanup(store, monitor, housekeeping);
+            cleanup(store, monitor, dataPlane, housekeeping);
             throw new UncheckedIOException("cannot start the appliance: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            cleanup(store, monitor, housekeeping);
+            cleanup(store, monitor, dataPlane, housekeeping);
             throw e;
         }
     }
@@ -129,12 +147,15 @@ public final class Appliance implements AutoCloseable {
                 config.wal().checkpointEvery(), true, clock);
     }
 
-    private static void cleanup(StateStore store, PathMonitor monitor, ScheduledExecutorService housekeeping) {
+    private static void cleanup(StateStore store, PathMonitor monitor, DataPlane dataPlane, ScheduledExecutorService housekeeping) {
         if (housekeeping != null) {
             housekeeping.shutdownNow();
         }
         if (monitor != null) {
             monitor.close();
+        }
+        if (dataPlane != null) {
+            dataPlane.close();
         }
         store.close();
     }
@@ -198,6 +219,10 @@ public final class Appliance implements AutoCloseable {
         return monitor;
     }
 
+    public DataPlane dataPlane() {
+        return dataPlane;
+    }
+
     /** The runtime state of every component as a tree, for {@code patronus debug dump}. */
     public Map<String, Object> dump() {
         WalStats ws = store.log().stats();
@@ -212,12 +237,19 @@ public final class Appliance implements AutoCloseable {
         storeDetails.put("sites", store.sites().size());
         storeDetails.put("policies", store.policies().size());
         storeDetails.put("users", store.userCount());
+        Map<String, Object> dpDetails = new LinkedHashMap<>();
+        dpDetails.put("backend", dataPlane.kind());
+        dpDetails.put("why", dataPlane.reason());
+        dpDetails.put("publicKey", dataPlane.publicKey());
+        dpDetails.put("interfaces", dataPlane.devices().stream().map(d -> d.name() + " port " + d.listenPort() + ", "
+                + d.peers().size() + " peer(s)").toList());
         Map<String, Object> pathDetails = new LinkedHashMap<>();
         pathDetails.put("probe", monitor.probeKind());
         pathDetails.put("paths", monitor.paths().size());
         pathDetails.put("historySamples", monitor.history().size());
         List<Map<String, Object>> children = List.of(
                 component("store", "running", storeDetails, List.of(component("write-ahead-log", "running", walDetails, List.of()))),
+                component("data-plane", "running", dpDetails, List.of()),
                 component("path-monitor", "running", pathDetails, List.of()),
                 component("api", server.isRunning() ? "running" : "stopped",
                         Map.of("uri", apiUri().toString()), List.of()),
@@ -243,6 +275,7 @@ public final class Appliance implements AutoCloseable {
         server.stop();
         housekeeping.shutdownNow();
         monitor.close();
+        dataPlane.close();
         store.close();
     }
 }

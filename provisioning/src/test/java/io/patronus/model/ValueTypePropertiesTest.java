@@ -14,7 +14,6 @@ import java.util.Base64;
 import java.util.Locale;
 
 import static io.patronus.model.Rejections.rejects;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;

@@ -2,6 +2,9 @@ package io.patronus.appliance.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.patronus.appliance.auth.PasswordHasher;
+import io.patronus.appliance.dataplane.DataPlane;
+import io.patronus.appliance.wg.DeviceState;
+import io.patronus.appliance.wg.PeerState;
 import io.patronus.appliance.auth.Principal;
 import io.patronus.appliance.auth.TokenService;
 import io.patronus.appliance.metrics.ApplianceMetrics;
@@ -27,6 +30,7 @@ import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +48,8 @@ public final class V1Routes {
     private static final Pattern AGO = Pattern.compile("(\\d{1,9})([smhd])");
 
     /** Facts about the running appliance shown by {@code /v1/health}. */
-    public record Info(String siteId, String version, Instant startedAt, String dataPlane) {
+    public record Info(String siteId, String version, Instant startedAt, String dataPlane, String dataPlaneReason,
+                       String publicKey) {
     }
 
     private final StateStore store;
@@ -56,9 +61,11 @@ public final class V1Routes {
     private final Info info;
     private final Supplier<Map<String, Object>> dump;
     private final Clock clock;
+    private final DataPlane dataPlane;
 
     public V1Routes(StateStore store, PathMonitor paths, TokenService tokens, PasswordHasher hasher,
-                    ApplianceMetrics metrics, List<Link> links, Info info, Supplier<Map<String, Object>> dump, Clock clock) {
+                    ApplianceMetrics metrics, List<Link> links, Info info, Supplier<Map<String, Object>> dump, Clock clock,
+                    DataPlane dataPlane) {
         this.store = store;
         this.paths = paths;
         this.tokens = tokens;
@@ -68,6 +75,7 @@ public final class V1Routes {
         this.info = info;
         this.dump = dump;
         this.clock = clock;
+        this.dataPlane = dataPlane;
     }
 
     /** Every route of API v1. */
@@ -83,7 +91,7 @@ public final class V1Routes {
                 ApiRoute.get("/v1/sites/{id}/health", Role.VIEWER, this::siteHealth),
                 ApiRoute.get("/v1/links", Role.VIEWER, r -> Reply.ok(Map.of("items", links))),
                 ApiRoute.get("/v1/paths", Role.VIEWER, this::listPaths),
-                ApiRoute.get("/v1/paths/{id}", Role.VIEWER, r -> Reply.ok(path(r.pathParam("id")))),
+                ApiRoute.get("/v1/paths/{id}", Role.VIEWER, r -> Reply.ok(withTunnel(path(r.pathParam("id"))))),
                 ApiRoute.get("/v1/paths/{id}/health", Role.VIEWER, this::pathHealth),
                 ApiRoute.get("/v1/policies", Role.VIEWER, r -> Reply.ok(Map.of("items", store.policies()))),
                 ApiRoute.post("/v1/policies", Role.OPERATOR, this::createPolicy),
@@ -91,6 +99,8 @@ public final class V1Routes {
                 ApiRoute.put("/v1/policies/{id}", Role.OPERATOR, this::replacePolicy),
                 ApiRoute.delete("/v1/policies/{id}", Role.OPERATOR, this::deletePolicy),
                 ApiRoute.get("/v1/metrics/export", Role.VIEWER, this::metricsExport),
+                ApiRoute.get("/v1/wg", Role.VIEWER, this::wgShow),
+                ApiRoute.get("/v1/wg/{colour}/export", Role.OPERATOR, this::wgExport),
                 ApiRoute.get("/v1/db/check", Role.ADMIN, this::dbCheck),
                 ApiRoute.get("/v1/debug/dump", Role.ADMIN, r -> Reply.ok(dump.get())));
     }
@@ -165,6 +175,8 @@ public final class V1Routes {
         out.put("version", info.version());
         out.put("uptimeSeconds", Duration.between(info.startedAt(), clock.instant()).toSeconds());
         out.put("dataPlane", info.dataPlane());
+        out.put("dataPlaneReason", info.dataPlaneReason());
+        out.put("publicKey", info.publicKey());
         out.put("wal", Map.of("lastSequence", store.log().lastSequence(), "segments", store.log().stats().segments()));
         out.put("counts", Map.of("sites", store.sites().size(), "policies", store.policies().size(),
                 "links", links.size(), "paths", ps.size()));
@@ -227,6 +239,7 @@ public final class V1Routes {
     private Reply siteHealth(ApiRequest r) {
         Site site = site(r.pathParam("id"));
         List<Path> ps = paths.paths().stream().filter(p -> p.destinationSite().equals(site.id())).toList();
+        List<ObjectNode> withTunnels = ps.stream().map(this::withTunnel).toList();
         PathStatus status = ps.isEmpty() ? PathStatus.UNKNOWN
                 : ps.stream().anyMatch(p -> p.status() == PathStatus.UP) ? PathStatus.UP
                 : ps.stream().anyMatch(p -> p.status() == PathStatus.DEGRADED) ? PathStatus.DEGRADED
@@ -236,7 +249,7 @@ public final class V1Routes {
         out.put("siteId", site.id());
         out.put("status", status);
         out.put("healthScore", score);
-        out.put("paths", ps);
+        out.put("paths", withTunnels);
         return Reply.ok(out);
     }
 
@@ -251,11 +264,80 @@ public final class V1Routes {
                 throw ApiException.badRequest("status must be up, degraded, down or unknown, was '" + s + "'", "status");
             }
         });
-        List<Path> out = paths.paths().stream()
+        List<ObjectNode> out = paths.paths().stream()
                 .filter(p -> siteId.isEmpty() || p.destinationSite().equals(siteId.get()) || p.sourceSite().equals(siteId.get()))
                 .filter(p -> status.isEmpty() || p.status() == status.get())
+                .map(this::withTunnel)
                 .toList();
         return Reply.ok(Map.of("items", out));
+    }
+
+    /** A path as JSON with its tunnel's live counters (handshake age, bytes) from the WireGuard device. */
+    private ObjectNode withTunnel(Path p) {
+        ObjectNode node = Json.mapper().valueToTree(p);
+        dataPlane.counters(p, store.site(p.destinationSite())).ifPresent(c -> node.set("tunnel", Json.mapper().valueToTree(c)));
+        return node;
+    }
+
+    private Reply wgShow(ApiRequest r) {
+        List<Map<String, Object>> devices = new ArrayList<>();
+        Map<String, String> siteByKey = new java.util.HashMap<>();
+        store.sites().forEach(s -> siteByKey.put(s.publicKey(), s.id()));
+        for (DeviceState d : dataPlane.devices()) {
+            Map<String, Object> dev = new LinkedHashMap<>();
+            dev.put("interface", d.name());
+            dev.put("publicKey", d.publicKey().orElse(""));
+            dev.put("listenPort", d.listenPort());
+            dev.put("fwmark", d.fwmark());
+            List<Map<String, Object>> peers = new ArrayList<>();
+            for (PeerState p : d.peers()) {
+                Map<String, Object> peer = new LinkedHashMap<>();
+                peer.put("publicKey", p.publicKey());
+                peer.put("site", siteByKey.getOrDefault(p.publicKey(), ""));
+                p.endpoint().ifPresent(e -> peer.put("endpoint", e.getAddress().getHostAddress() + ":" + e.getPort()));
+                peer.put("allowedIps", p.allowedIps().stream().map(Object::toString).toList());
+                p.lastHandshake().ifPresent(h -> peer.put("latestHandshake", h));
+                peer.put("rxBytes", p.rxBytes());
+                peer.put("txBytes", p.txBytes());
+                peer.put("persistentKeepalive", p.persistentKeepalive());
+                peers.add(peer);
+            }
+            dev.put("peers", peers);
+            devices.add(dev);
+        }
+        return Reply.ok(Map.of("backend", dataPlane.kind(), "interfaces", devices));
+    }
+
+    private Reply wgExport(ApiRequest r) {
+        String colour = r.pathParam("colour");
+        String iface = io.patronus.appliance.tunnel.TunnelPlan.interfaceName(colour);
+        DeviceState d = dataPlane.wireGuard().read(iface).orElseThrow(() -> ApiException.notFound(
+                "no WireGuard interface for colour " + colour + " (" + iface + "); see GET /v1/wg"));
+        Map<String, String> siteByKey = new java.util.HashMap<>();
+        store.sites().forEach(s -> siteByKey.put(s.publicKey(), s.id()));
+        StringBuilder sb = new StringBuilder();
+        sb.append("# wg-quick configuration of ").append(iface).append(" on site ").append(info.siteId())
+                .append(", exported ").append(clock.instant()).append('\n');
+        sb.append("# The private key is never exported: PostUp loads it from the appliance's key file.\n");
+        sb.append("[Interface]\n");
+        sb.append("ListenPort = ").append(d.listenPort()).append('\n');
+        sb.append("PostUp = wg set %i private-key ").append(dataPlane.keyFile()).append('\n');
+        sb.append("Table = off\n");
+        for (PeerState p : d.peers()) {
+            sb.append('\n').append("[Peer]\n");
+            sb.append("# site ").append(siteByKey.getOrDefault(p.publicKey(), "(unknown)")).append('\n');
+            sb.append("PublicKey = ").append(p.publicKey()).append('\n');
+            p.endpoint().ifPresent(e -> sb.append("Endpoint = ")
+                    .append(e.getAddress() instanceof java.net.Inet6Address ? "[" + e.getAddress().getHostAddress() + "]" : e.getAddress().getHostAddress())
+                    .append(':').append(e.getPort()).append('\n'));
+            if (!p.allowedIps().isEmpty()) {
+                sb.append("AllowedIPs = ").append(String.join(", ", p.allowedIps().stream().map(Object::toString).toList())).append('\n');
+            }
+            if (p.persistentKeepalive() > 0) {
+                sb.append("PersistentKeepalive = ").append(p.persistentKeepalive()).append('\n');
+            }
+        }
+        return Reply.text(sb.toString(), "text/plain; charset=utf-8");
     }
 
     private Path path(String id) {

@@ -1,10 +1,13 @@
 package io.patronus.appliance.cli;
 
-/** A failure to report to the operator in one line, with the exit code: 1 for errors, 2 for usage errors. */
+/**
+ * A failure to report to the operator in one line, with its exit code: 1 for errors (the appliance said no, or could
+ * not be reached), 2 for usage errors (found before anything was sent).
+ */
 final class CliException extends RuntimeException {
     private final int exitCode;
 
-    CliException(int exitCode, String message) {
+    private CliException(int exitCode, String message) {
         super(message);
         this.exitCode = exitCode;
     }

@@ -4,57 +4,53 @@ import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** {@code patronus paths list|show|history}. */
 @Command(name = "paths", description = "Paths (a local link colour towards a remote site) and their health.",
         subcommands = {PathsCommand.ListPaths.class, PathsCommand.Show.class, PathsCommand.History.class})
-final class PathsCommand implements Runnable {
-    @ParentCommand
-    PatronusCli parent;
+final class PathsCommand extends CommandGroup {
+    static final List<String> STATUSES = List.of("up", "degraded", "down", "unknown");
 
-    @Override
-    public void run() {
-        throw CliException.usage("paths needs a subcommand: list, show, history");
-    }
+    /** The same forms the API accepts for since/until: an ISO-8601 instant or a duration ago (90s, 15m, 24h, 7d). */
+    private static final Pattern AGO = Pattern.compile("\\d{1,9}[smhd]");
 
-    abstract static class Sub extends PatronusCli.Base {
-        @ParentCommand
-        PathsCommand paths;
-
-        @Override
-        PatronusCli root() {
-            return paths.parent;
+    static String timeBound(String option, String value) {
+        if (AGO.matcher(value).matches()) {
+            return value;
+        }
+        try {
+            Instant.parse(value);
+            return value;
+        } catch (DateTimeException e) {
+            throw CliException.usage(option + " must be an ISO-8601 instant (2026-11-23T08:00:00Z) or a duration ago "
+                    + "like 90s, 15m, 24h, 7d; was '" + value + "'");
         }
     }
 
-    @Command(name = "list", description = "List paths.")
-    static final class ListPaths extends Sub {
-        @Option(names = "--show-health", description = "Add latency, loss, jitter, score and last check columns.")
+    @Command(name = "list", description = "List the paths, by id.")
+    static final class ListPaths extends CliCommand {
+        @Option(names = "--show-health", description = "Add score, latency, loss, jitter and last check columns.")
         boolean showHealth;
-        @Option(names = "--site", description = "Only paths to or from this site.")
+        @Option(names = "--site", paramLabel = "ID", description = "Only paths from or to this site.")
         String site;
-        @Option(names = "--status", description = "up, degraded, down or unknown")
+        @Option(names = "--status", paramLabel = "STATUS", description = "Only paths in this state: up, degraded, down or unknown.")
         String status;
 
         @Override
         public Integer call() {
-            StringBuilder q = new StringBuilder();
-            if (site != null) {
-                q.append(q.isEmpty() ? "?" : "&").append("siteId=").append(URLEncoder.encode(site, StandardCharsets.UTF_8));
-            }
-            if (status != null) {
-                if (!java.util.List.of("up", "degraded", "down", "unknown").contains(status)) {
-                    throw CliException.usage("--status must be up, degraded, down or unknown, was '" + status + "'");
-                }
-                q.append(q.isEmpty() ? "?" : "&").append("status=").append(status);
-            }
-            Instant now = Instant.now();
-            printList(api().get("/v1/paths" + q), "id", items -> {
+            Map<String, Optional<String>> q = new LinkedHashMap<>();
+            q.put("siteId", Optional.ofNullable(site));
+            q.put("status", Optional.ofNullable(status).map(s -> oneOf("--status", s, STATUSES)));
+            Instant now = root().clock().instant();
+            printList(client().get("/v1/paths" + ApplianceClient.query(q)), "id", items -> {
                 Table t = showHealth
                         ? new Table("PATH", "TO", "COLOUR", "STATUS", "SCORE", "LATENCY", "LOSS", "JITTER", "LAST CHECK")
                         : new Table("PATH", "TO", "COLOUR", "STATUS");
@@ -75,41 +71,56 @@ final class PathsCommand implements Runnable {
         }
     }
 
-    @Command(name = "show", description = "Show one path (id source:destination:colour).")
-    static final class Show extends Sub {
-        @Parameters(paramLabel = "PATH")
+    @Command(name = "show", description = "Show one path and its latest health.")
+    static final class Show extends CliCommand {
+        @Parameters(paramLabel = "PATH", description = "The path's id, source:destination:colour.")
         String id;
 
         @Override
         public Integer call() {
-            printOne(api().get("/v1/paths/" + ApiCall.segment(id)), "id");
+            Instant now = root().clock().instant();
+            printOne(client().get("/v1/paths/" + ApplianceClient.segment(id)), "id", p -> new Fields()
+                    .add("id", p.path("id").asText())
+                    .add("from", p.path("sourceSite").asText())
+                    .add("to", p.path("destinationSite").asText())
+                    .add("colour", p.path("colour").asText())
+                    .add("status", p.path("status").asText())
+                    .add("score", p.path("healthScore").asInt())
+                    .add("latency", Units.ms(p.path("latencyMs").asDouble()))
+                    .add("loss", Units.pct(p.path("packetLossPct").asDouble()))
+                    .add("jitter", Units.ms(p.path("jitterMs").asDouble()))
+                    .add("last check", p.path("lastCheck").isMissingNode() ? "never"
+                            : p.path("lastCheck").asText() + " (" + Units.ago(p.path("lastCheck").asText(), now) + ")")
+                    .print(out()));
             return 0;
         }
     }
 
-    @Command(name = "history", description = "Health samples of a path.")
-    static final class History extends Sub {
-        @Parameters(paramLabel = "PATH")
+    @Command(name = "history", description = "Health samples of a path over a time window, oldest first.")
+    static final class History extends CliCommand {
+        @Parameters(paramLabel = "PATH", description = "The path's id, source:destination:colour.")
         String id;
-        @Option(names = "--since", defaultValue = "1h", description = "ISO-8601 instant or a duration ago: 90s, 15m, 24h, 7d (default 1h).")
+        @Option(names = "--since", paramLabel = "WHEN", description = "ISO-8601 instant or a duration ago: 90s, 15m, 24h, 7d (default 1h).")
         String since;
-        @Option(names = "--until", description = "ISO-8601 instant or a duration ago (default now).")
+        @Option(names = "--until", paramLabel = "WHEN", description = "ISO-8601 instant or a duration ago (default now).")
         String until;
 
         @Override
         public Integer call() {
-            String q = "?since=" + URLEncoder.encode(since, StandardCharsets.UTF_8)
-                    + (until == null ? "" : "&until=" + URLEncoder.encode(until, StandardCharsets.UTF_8));
-            JsonNode h = api().get("/v1/paths/" + ApiCall.segment(id) + "/health" + q);
+            Map<String, Optional<String>> q = new LinkedHashMap<>();
+            q.put("since", Optional.ofNullable(since).map(s -> timeBound("--since", s)));
+            q.put("until", Optional.ofNullable(until).map(s -> timeBound("--until", s)));
+            JsonNode h = client().get("/v1/paths/" + ApplianceClient.segment(id) + "/health" + ApplianceClient.query(q));
             switch (format()) {
                 case json -> printJson(h);
                 case ids -> h.path("samples").forEach(s -> out().println(s.path("at").asText()));
                 case table -> {
+                    out().println(h.path("pathId").asText() + " from " + h.path("since").asText() + " to "
+                            + h.path("until").asText() + ": " + h.path("samples").size() + " sample(s)");
                     Table t = new Table("AT", "STATUS", "SCORE", "LATENCY", "LOSS", "JITTER");
                     h.path("samples").forEach(s -> t.row(s.path("at").asText(), s.path("status").asText(),
                             s.path("healthScore").asInt(), Units.ms(s.path("latencyMs").asDouble()),
                             Units.pct(s.path("packetLossPct").asDouble()), Units.ms(s.path("jitterMs").asDouble())));
-                    out().println(h.path("pathId").asText() + " from " + h.path("since").asText() + " to " + h.path("until").asText());
                     t.print(out());
                 }
             }

@@ -7,78 +7,62 @@ import io.patronus.model.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /** {@code patronus policies list|show|create|update|delete}. */
-@Command(name = "policies", description = "Routing policies: which traffic goes where.",
+@Command(name = "policies", description = "Routing policies: which traffic goes where, tried in priority order.",
         subcommands = {PoliciesCommand.ListPolicies.class, PoliciesCommand.Show.class, PoliciesCommand.Create.class,
                 PoliciesCommand.Update.class, PoliciesCommand.Delete.class})
-final class PoliciesCommand implements Runnable {
-    @ParentCommand
-    PatronusCli parent;
+final class PoliciesCommand extends CommandGroup {
+    static final List<String> ACTIONS = List.of("route", "drop", "rate_limit");
+    static final List<String> PROTOCOLS = List.of("any", "icmp", "tcp", "udp", "icmpv6");
 
-    @Override
-    public void run() {
-        throw CliException.usage("policies needs a subcommand: list, show, create, update, delete");
-    }
-
-    abstract static class Sub extends PatronusCli.Base {
-        @ParentCommand
-        PoliciesCommand policies;
-
-        @Override
-        PatronusCli root() {
-            return policies.parent;
-        }
-    }
-
+    /** "dscp 46 udp dport 3478,10000-20000", or "all traffic". */
     static String describeMatch(JsonNode m) {
         List<String> parts = new ArrayList<>();
-        if (m.path("dscp").size() > 0) {
+        if (!m.path("dscp").isEmpty()) {
             parts.add("dscp " + join(m.path("dscp")));
         }
         if (!m.path("protocol").asText("any").equals("any")) {
             parts.add(m.path("protocol").asText());
         }
-        if (m.path("sourcePrefixes").size() > 0) {
+        if (!m.path("sourcePrefixes").isEmpty()) {
             parts.add("from " + join(m.path("sourcePrefixes")));
         }
-        if (m.path("destinationPrefixes").size() > 0) {
+        if (!m.path("destinationPrefixes").isEmpty()) {
             parts.add("to " + join(m.path("destinationPrefixes")));
         }
-        if (m.path("sourcePorts").size() > 0) {
+        if (!m.path("sourcePorts").isEmpty()) {
             parts.add("sport " + join(m.path("sourcePorts")));
         }
-        if (m.path("destinationPorts").size() > 0) {
+        if (!m.path("destinationPorts").isEmpty()) {
             parts.add("dport " + join(m.path("destinationPorts")));
         }
         return parts.isEmpty() ? "all traffic" : String.join(" ", parts);
     }
 
+    /** "route fiber (backup lte below score 70)", "drop", "rate-limit 512 kbit/s". */
     static String describeAction(JsonNode a) {
         return switch (a.path("type").asText()) {
-            case "route" -> "route " + a.path("primary").asText() + " (backup " + a.path("backup").asText() + ", below score "
-                    + a.path("failoverThreshold").asInt() + ")";
+            case "route" -> "route " + a.path("primary").asText() + " (backup " + a.path("backup").asText()
+                    + " below score " + a.path("failoverThreshold").asInt() + ")";
             case "rate_limit" -> "rate-limit " + Units.kbps(a.path("kbps").asLong());
             default -> a.path("type").asText();
         };
     }
 
     private static String join(JsonNode arr) {
-        List<String> s = new ArrayList<>();
-        arr.forEach(x -> s.add(x.asText()));
-        return String.join(",", s);
+        return String.join(",", arr.valueStream().map(JsonNode::asText).toList());
     }
 
-    @Command(name = "list", description = "List policies in priority order.")
-    static final class ListPolicies extends Sub {
+    @Command(name = "list", description = "List the policies in priority order (the first match wins).")
+    static final class ListPolicies extends CliCommand {
         @Override
         public Integer call() {
-            printList(api().get("/v1/policies"), "id", items -> {
+            printList(client().get("/v1/policies"), "id", items -> {
                 Table t = new Table("PRIORITY", "ID", "NAME", "MATCH", "ACTION");
                 items.forEach(p -> t.row(p.path("priority").asInt(), p.path("id").asText(), p.path("name").asText(),
                         describeMatch(p.path("match")), describeAction(p.path("action"))));
@@ -89,144 +73,252 @@ final class PoliciesCommand implements Runnable {
     }
 
     @Command(name = "show", description = "Show one policy.")
-    static final class Show extends Sub {
-        @Parameters(paramLabel = "ID")
+    static final class Show extends CliCommand {
+        @Parameters(paramLabel = "ID", description = "The policy's id.")
         String id;
 
         @Override
         public Integer call() {
-            printOne(api().get("/v1/policies/" + ApiCall.segment(id)), "id");
+            printOne(client().get("/v1/policies/" + ApplianceClient.segment(id)), "id", p -> new Fields()
+                    .add("id", p.path("id").asText())
+                    .add("name", p.path("name").asText())
+                    .add("priority", p.path("priority").asInt())
+                    .add("match", describeMatch(p.path("match")))
+                    .add("action", describeAction(p.path("action")))
+                    .print(out()));
             return 0;
         }
     }
 
-    /** The flags shared by create and update. */
-    abstract static class Edit extends Sub {
-        @Option(names = "--file", paramLabel = "FILE", description = "Policy as JSON.")
+    /**
+     * The flags shared by create and update, applied onto a policy's JSON: create starts from nothing, update from the
+     * current policy, so {@code policies update voice --priority 5} changes the priority and keeps everything else.
+     * A list flag given at all replaces that whole list.
+     */
+    abstract static class Edit extends CliCommand {
+        @Option(names = "--file", paramLabel = "FILE", description = "The whole policy as JSON (as `policies show --format json` prints it); - for standard input.")
         Path file;
-        @Option(names = "--name")
+        @Option(names = "--name", paramLabel = "NAME")
         String name;
-        @Option(names = "--priority", description = "1 is tried first; unique.")
+        @Option(names = "--priority", paramLabel = "N", description = "1-65535, unique; lower is tried first.")
         Integer priority;
-        @Option(names = "--dscp", description = "DSCP value 0-63 (repeatable).")
-        List<Integer> dscp = new ArrayList<>();
-        @Option(names = "--protocol", description = "any, icmp, tcp, udp, icmpv6")
+        @Option(names = "--dscp", paramLabel = "N", description = "Match this DSCP value, 0-63 (repeatable).")
+        List<Integer> dscp;
+        @Option(names = "--protocol", paramLabel = "PROTO", description = "Match any (default), icmp, tcp, udp or icmpv6.")
         String protocol;
-        @Option(names = "--src-prefix", description = "Source prefix (repeatable).")
-        List<String> srcPrefixes = new ArrayList<>();
-        @Option(names = "--dst-prefix", description = "Destination prefix (repeatable).")
-        List<String> dstPrefixes = new ArrayList<>();
-        @Option(names = "--src-port", description = "Source port or range (repeatable).")
-        List<String> srcPorts = new ArrayList<>();
-        @Option(names = "--dst-port", description = "Destination port or range (repeatable).")
-        List<String> dstPorts = new ArrayList<>();
-        @Option(names = "--action", description = "route, drop or rate_limit")
+        @Option(names = "--src-prefix", paramLabel = "CIDR", description = "Match this source prefix (repeatable).")
+        List<String> srcPrefixes;
+        @Option(names = "--dst-prefix", paramLabel = "CIDR", description = "Match this destination prefix (repeatable).")
+        List<String> dstPrefixes;
+        @Option(names = "--src-port", paramLabel = "PORTS", description = "Match this source port or range, 443 or 1000-2000 (repeatable; tcp or udp).")
+        List<String> srcPorts;
+        @Option(names = "--dst-port", paramLabel = "PORTS", description = "Match this destination port or range (repeatable; tcp or udp).")
+        List<String> dstPorts;
+        @Option(names = "--action", paramLabel = "ACTION", description = "route, drop or rate_limit.")
         String action;
-        @Option(names = "--primary", description = "route: primary colour")
+        @Option(names = "--primary", paramLabel = "COLOUR", description = "route: the link colour to use while it is healthy.")
         String primary;
-        @Option(names = "--backup", description = "route: backup colour")
+        @Option(names = "--backup", paramLabel = "COLOUR", description = "route: the link colour to fail over to.")
         String backup;
-        @Option(names = "--failover-threshold", description = "route: health score below which the backup is used (0-100)")
+        @Option(names = "--failover-threshold", paramLabel = "SCORE", description = "route: fail over when the primary's health score is below this (0-100).")
         Integer threshold;
-        @Option(names = "--kbps", description = "rate_limit: rate in kbit/s")
+        @Option(names = "--kbps", paramLabel = "KBPS", description = "rate_limit: the rate in kbit/s.")
         Long kbps;
 
-        JsonNode body(String id) {
-            if (file != null) {
-                if (name != null || priority != null || action != null) {
-                    throw CliException.usage("use either --file or the policy flags, not both");
-                }
-                JsonNode n = SitesCommand.readJson(file);
-                if (id != null && n.isObject() && !n.has("id")) {
-                    ((ObjectNode) n).put("id", id);
-                }
-                return n;
+        boolean anyFlag() {
+            return name != null || priority != null || dscp != null || protocol != null || srcPrefixes != null
+                    || dstPrefixes != null || srcPorts != null || dstPorts != null || action != null || primary != null
+                    || backup != null || threshold != null || kbps != null;
+        }
+
+        JsonNode fromFile() {
+            if (anyFlag()) {
+                throw CliException.usage("use either --file or the policy flags, not both");
             }
-            if (name == null || priority == null || action == null) {
-                throw CliException.usage("a policy needs --name, --priority and --action (or --file)");
+            return readJsonFile(file);
+        }
+
+        /** Checks the flags that need no appliance to check, so that a typo sends nothing. */
+        void checkFlags() {
+            if (action != null) {
+                oneOf("--action", action, ACTIONS);
             }
-            ObjectNode o = Json.mapper().createObjectNode();
-            if (id != null) {
-                o.put("id", id);
-            }
-            o.put("name", name).put("priority", priority);
-            ObjectNode m = o.putObject("match");
-            ArrayNode d = m.putArray("dscp");
-            dscp.forEach(d::add);
             if (protocol != null) {
-                m.put("protocol", protocol);
+                oneOf("--protocol", protocol, PROTOCOLS);
             }
-            srcPrefixes.forEach(m.withArray("sourcePrefixes")::add);
-            dstPrefixes.forEach(m.withArray("destinationPrefixes")::add);
-            srcPorts.forEach(m.withArray("sourcePorts")::add);
-            dstPorts.forEach(m.withArray("destinationPorts")::add);
-            ObjectNode a = o.putObject("action");
-            switch (action) {
+        }
+
+        /** {@code base} with the given flags applied. */
+        ObjectNode apply(ObjectNode base) {
+            ObjectNode o = base.deepCopy();
+            if (name != null) {
+                o.put("name", name);
+            }
+            if (priority != null) {
+                o.put("priority", priority);
+            }
+            ObjectNode m = o.path("match").isObject() ? (ObjectNode) o.get("match") : o.putObject("match");
+            if (dscp != null) {
+                ArrayNode d = m.putArray("dscp");
+                dscp.forEach(d::add);
+            }
+            if (protocol != null) {
+                m.put("protocol", oneOf("--protocol", protocol, PROTOCOLS));
+            }
+            replace(m, "sourcePrefixes", srcPrefixes);
+            replace(m, "destinationPrefixes", dstPrefixes);
+            replace(m, "sourcePorts", srcPorts);
+            replace(m, "destinationPorts", dstPorts);
+            o.set("action", action(o.path("action")));
+            return o;
+        }
+
+        private static void replace(ObjectNode match, String field, List<String> values) {
+            if (values != null) {
+                ArrayNode a = match.putArray(field);
+                values.forEach(a::add);
+            }
+        }
+
+        /** The action from the flags; without --action, the current action with its changed parameters. */
+        private JsonNode action(JsonNode current) {
+            String type = action != null ? oneOf("--action", action, ACTIONS) : current.path("type").asText("");
+            if (type.isEmpty()) {
+                throw CliException.usage("--action is needed: route, drop or rate_limit");
+            }
+            JsonNode keep = current.path("type").asText("").equals(type) ? current : Json.mapper().missingNode();
+            ObjectNode a = Json.mapper().createObjectNode().put("type", type);
+            List<String> misplaced = new ArrayList<>();
+            switch (type) {
                 case "route" -> {
-                    if (primary == null || backup == null || threshold == null) {
+                    String p = primary != null ? primary : keep.path("primary").asText(null);
+                    String b = backup != null ? backup : keep.path("backup").asText(null);
+                    Integer t = threshold != null ? threshold : keep.path("failoverThreshold").isInt() ? keep.path("failoverThreshold").asInt() : null;
+                    if (p == null || b == null || t == null) {
                         throw CliException.usage("--action route needs --primary, --backup and --failover-threshold");
                     }
-                    a.put("type", "route").put("primary", primary).put("backup", backup).put("failoverThreshold", threshold);
+                    a.put("primary", p).put("backup", b).put("failoverThreshold", t);
+                    flag(misplaced, kbps, "--kbps");
                 }
-                case "drop" -> a.put("type", "drop");
-                case "rate_limit", "rate-limit" -> {
-                    if (kbps == null) {
+                case "rate_limit" -> {
+                    Long k = kbps != null ? kbps : keep.path("kbps").canConvertToLong() ? keep.path("kbps").asLong() : null;
+                    if (k == null) {
                         throw CliException.usage("--action rate_limit needs --kbps");
                     }
-                    a.put("type", "rate_limit").put("kbps", kbps);
+                    a.put("kbps", k);
+                    flag(misplaced, primary, "--primary");
+                    flag(misplaced, backup, "--backup");
+                    flag(misplaced, threshold, "--failover-threshold");
                 }
-                default -> throw CliException.usage("--action must be route, drop or rate_limit, was '" + action + "'");
+                default -> {
+                    flag(misplaced, primary, "--primary");
+                    flag(misplaced, backup, "--backup");
+                    flag(misplaced, threshold, "--failover-threshold");
+                    flag(misplaced, kbps, "--kbps");
+                }
             }
-            return o;
+            if (!misplaced.isEmpty()) {
+                throw CliException.usage(String.join(", ", misplaced) + (misplaced.size() == 1 ? " does" : " do")
+                        + " not apply to --action " + type);
+            }
+            return a;
+        }
+
+        private static void flag(List<String> misplaced, Object value, String option) {
+            if (value != null) {
+                misplaced.add(option);
+            }
         }
 
         void done(JsonNode p, String verb) {
             if (format() == PatronusCli.Format.table) {
-                out().println(verb + " policy " + p.path("id").asText() + ": " + describeMatch(p.path("match")) + " -> "
-                        + describeAction(p.path("action")));
+                out().println(verb + " policy " + p.path("id").asText() + " (priority " + p.path("priority").asInt() + "): "
+                        + describeMatch(p.path("match")) + " -> " + describeAction(p.path("action")));
             } else {
-                printOne(p, "id");
+                printOne(p, "id", x -> { });
             }
         }
     }
 
-    @Command(name = "create", description = "Create a policy from flags or a JSON file.")
+    @Command(name = "create", description = {"Create a policy from flags or from a JSON file.",
+            "Example: patronus policies create --id voice --name Voice --priority 10 --dscp 46 --protocol udp \\",
+            "           --action route --primary fiber --backup lte --failover-threshold 70"})
     static final class Create extends Edit {
-        @Option(names = "--id", description = "Policy id (lower-case letters, digits, dashes).")
+        @Option(names = "--id", paramLabel = "ID", description = "Lower-case letters, digits and dashes.")
         String id;
 
         @Override
         public Integer call() {
-            if (file == null && id == null) {
-                throw CliException.usage("policies create needs --id (or --file)");
+            JsonNode body;
+            if (file != null) {
+                if (id != null) {
+                    throw CliException.usage("use either --file or the policy flags, not both");
+                }
+                body = fromFile();
+            } else {
+                List<String> missing = new ArrayList<>();
+                if (id == null) {
+                    missing.add("--id");
+                }
+                if (name == null) {
+                    missing.add("--name");
+                }
+                if (priority == null) {
+                    missing.add("--priority");
+                }
+                if (action == null) {
+                    missing.add("--action");
+                }
+                if (!missing.isEmpty()) {
+                    throw CliException.usage("policies create needs " + String.join(", ", missing) + " (or --file)");
+                }
+                body = apply(Json.mapper().createObjectNode().put("id", id));
             }
-            done(api().post("/v1/policies", body(id)), "created");
+            done(client().post("/v1/policies", body), "created");
             return 0;
         }
     }
 
-    @Command(name = "update", description = "Replace a policy from flags or a JSON file.")
+    @Command(name = "update", description = {"Change a policy: the flags given change the current policy, the rest is kept;",
+            "or replace it with a JSON file.", "Example: patronus policies update voice --priority 5 --failover-threshold 60"})
     static final class Update extends Edit {
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "ID", description = "The policy's id.")
         String id;
 
         @Override
         public Integer call() {
-            done(api().put("/v1/policies/" + ApiCall.segment(id), body(id)), "updated");
+            JsonNode body;
+            ApplianceClient client = client();
+            String path = "/v1/policies/" + ApplianceClient.segment(id);
+            if (file != null) {
+                body = fromFile();
+            } else if (!anyFlag()) {
+                throw CliException.usage("policies update needs --file or at least one policy flag");
+            } else {
+                checkFlags();
+                JsonNode current = client.get(path);
+                if (!current.isObject()) {
+                    throw CliException.error("the appliance answered GET " + path + " with something that is not a policy");
+                }
+                body = apply((ObjectNode) current);
+            }
+            done(client.put(path, body), "updated");
             return 0;
         }
     }
 
     @Command(name = "delete", description = "Delete a policy.")
-    static final class Delete extends Sub {
-        @Parameters(paramLabel = "ID")
+    static final class Delete extends CliCommand {
+        @Parameters(paramLabel = "ID", description = "The policy's id.")
         String id;
 
         @Override
         public Integer call() {
-            api().delete("/v1/policies/" + ApiCall.segment(id));
-            if (format() != PatronusCli.Format.json) {
-                out().println(format() == PatronusCli.Format.ids ? id : "deleted policy " + id);
+            client().delete("/v1/policies/" + ApplianceClient.segment(id));
+            switch (format()) {
+                case table -> out().println("deleted policy " + id);
+                case ids -> out().println(id);
+                case json -> { } // the appliance answers 204 without a body
             }
             return 0;
         }

@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A plain text table with a header row and columns padded to their widest cell. */
+/** A plain text table: a header row, columns padded to their widest cell, two spaces apart, no trailing blanks. */
 final class Table {
     private final List<String> headers;
     private final List<List<String>> rows = new ArrayList<>();
@@ -13,9 +13,10 @@ final class Table {
         this.headers = List.of(headers);
     }
 
+    /** Adds a row; a null cell prints as "-". */
     Table row(Object... cells) {
         if (cells.length != headers.size()) {
-            throw new IllegalArgumentException("row has " + cells.length + " cells, table has " + headers.size() + " columns");
+            throw new IllegalArgumentException("row has " + cells.length + " cells, table has " + headers.size() + " columns " + headers);
         }
         List<String> r = new ArrayList<>();
         for (Object c : cells) {
@@ -25,6 +26,7 @@ final class Table {
         return this;
     }
 
+    /** The header, then the rows; "(none)" under the header when there are no rows. */
     void print(PrintStream out) {
         int[] width = new int[headers.size()];
         for (int i = 0; i < width.length; i++) {
@@ -45,14 +47,8 @@ final class Table {
     private static void line(PrintStream out, List<String> cells, int[] width) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < cells.size(); i++) {
-            if (i > 0) {
-                sb.append("  ");
-            }
-            sb.append(cells.get(i));
-            if (i < cells.size() - 1) {
-                sb.append(" ".repeat(width[i] - cells.get(i).length()));
-            }
+            sb.append(cells.get(i)).append(" ".repeat(width[i] - cells.get(i).length() + 2));
         }
-        out.println(sb);
+        out.println(sb.toString().stripTrailing());
     }
 }

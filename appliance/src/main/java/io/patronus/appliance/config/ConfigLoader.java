@@ -16,11 +16,17 @@ import io.patronus.model.Endpoint;
 import io.patronus.model.Link;
 import io.patronus.model.SlaClass;
 import io.patronus.model.ValidationException;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
-import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -30,7 +36,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -74,6 +79,8 @@ public final class ConfigLoader {
     private static final String DEFAULTS = "defaults.yaml";
     /** Deeper than any real key (links[0].name is 3); a bound so that hostile nesting cannot overflow the stack. */
     private static final int MAX_DEPTH = 64;
+    /** Far above any real configuration; a bound so that a wrong --config (a disk image) fails fast. */
+    private static final long MAX_FILE_BYTES = 1L << 20;
 
     /** Environment variables that start with PATRONUS_ but belong to the CLI or the launch scripts, not to config. */
     public static final Set<String> NOT_CONFIG = Set.of("PATRONUS_API_URL", "PATRONUS_TOKEN_FILE", "PATRONUS_JAVA_HOME",
@@ -203,13 +210,11 @@ public final class ConfigLoader {
                 b.problem(name, "(file)", Files.exists(f) ? "is not a regular file" : "does not exist");
                 return b;
             }
-            JsonNode user;
-            try (InputStream in = Files.newInputStream(f)) {
-                user = Located.parse(in, name, b.locations, b);
-            } catch (IOException e) {
-                b.problem(name, "(file)", "cannot be read: " + e.getMessage());
+            Optional<String> text = readText(f, name, b);
+            if (text.isEmpty()) {
                 return b;
             }
+            JsonNode user = Located.parse(text.get(), name, b.locations, b);
             if (user == null) {
                 return b; // a syntax error: nothing after it can be trusted
             }
@@ -227,13 +232,52 @@ public final class ConfigLoader {
         return b;
     }
 
+    /**
+     * The file as text, or empty after reporting why it cannot be: too large, unreadable, or not UTF-8 (located at
+     * the first bad byte). Decoding here rather than in the YAML reader gives a position for encoding errors.
+     */
+    private static Optional<String> readText(Path f, String name, Build b) {
+        byte[] bytes;
+        try {
+            long size = Files.size(f);
+            if (size > MAX_FILE_BYTES) {
+                b.problem(name, "(file)", "is " + size + " bytes; a configuration file is at most " + Units.size(MAX_FILE_BYTES));
+                return Optional.empty();
+            }
+            bytes = Files.readAllBytes(f);
+        } catch (IOException e) {
+            b.problem(name, "(file)", "cannot be read: " + e.getMessage());
+            return Optional.empty();
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(in, out, true);
+        if (r.isError()) {
+            int at = in.position();
+            int line = 1;
+            int lineStart = 0;
+            for (int i = 0; i < at; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            b.problem(name + ":" + line + ":" + (at - lineStart + 1), "(encoding)", String.format(
+                    "is not UTF-8 text: byte 0x%02X at offset %d; save the file as UTF-8", bytes[at] & 0xff, at));
+            return Optional.empty();
+        }
+        String text = out.flip().toString();
+        return Optional.of(text.startsWith("\uFEFF") ? text.substring(1) : text);
+    }
+
     private static ObjectNode defaults() {
         try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULTS)) {
             if (in == null) {
                 throw new IllegalStateException("embedded " + DEFAULTS + " is missing from the appliance jar");
             }
             Build scratch = new Build();
-            JsonNode n = Located.parse(in, DEFAULTS, new HashMap<>(), scratch);
+            JsonNode n = Located.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULTS, new HashMap<>(), scratch);
             if (n == null || !n.isObject() || !scratch.problems.isEmpty()) {
                 throw new IllegalStateException("embedded " + DEFAULTS + " is invalid: " + scratch.problems);
             }
@@ -258,17 +302,18 @@ public final class ConfigLoader {
             if (known == null) {
                 return; // a mapping where a scalar belongs: the binder says so
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            List<String> unknown = new ArrayList<>();
+            for (Map.Entry<String, JsonNode> e : node.properties()) {
                 String child = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
                 if (!known.contains(e.getKey())) {
                     b.problem(b.locations.getOrDefault(child + Located.KEY, b.location(child)), child,
                             "unknown key" + suggestion(e.getKey(), known) + "; known here: " + String.join(", ", known));
-                    it.remove();
+                    unknown.add(e.getKey());
                 } else {
                     dropUnknownKeys(e.getValue(), child, b);
                 }
             }
+            ((ObjectNode) node).remove(unknown);
         } else if (node.isArray() && LISTS.contains(path)) {
             for (int i = 0; i < node.size(); i++) {
                 dropUnknownKeys(node.get(i), path + "[" + i + "]", b);
@@ -281,8 +326,7 @@ public final class ConfigLoader {
      * keeps the defaults; a section written as a list or a scalar is a problem and keeps the defaults too.
      */
     private static void merge(ObjectNode base, ObjectNode over, String path, Build b) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = over.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : over.properties()) {
             String child = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
             JsonNode old = base.get(e.getKey());
             JsonNode value = e.getValue();
@@ -304,11 +348,14 @@ public final class ConfigLoader {
         for (String k : SCALAR_KEYS) {
             byEnv.put(envName(k), k);
         }
-        for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
-            String name = e.getKey();
-            if (name == null || !name.startsWith("PATRONUS_") || NOT_CONFIG.contains(name)) {
-                continue;
+        Map<String, String> ours = new TreeMap<>(); // sorted, so that problems come in a stable order
+        env.forEach((k, v) -> {
+            if (k != null && k.startsWith("PATRONUS_") && !NOT_CONFIG.contains(k)) {
+                ours.put(k, v);
             }
+        });
+        for (Map.Entry<String, String> e : ours.entrySet()) {
+            String name = e.getKey();
             String key = byEnv.get(name);
             if (key == null) {
                 unknownVariable(name, byEnv.keySet(), b);
@@ -388,8 +435,11 @@ public final class ConfigLoader {
         }
 
         /** The document's tree (a null node when empty), or null after a syntax error, which is then a problem in {@code b}. */
-        static JsonNode parse(InputStream in, String name, Map<String, String> locations, Build b) throws IOException {
-            try (JsonParser p = YAML.createParser(in)) {
+        static JsonNode parse(String text, String name, Map<String, String> locations, Build b) {
+            if (text.isBlank()) {
+                return JsonNodeFactory.instance.nullNode(); // SnakeYAML would refuse a tab even on an empty line
+            }
+            try (JsonParser p = YAML.createParser(text)) {
                 if (p.nextToken() == null) {
                     return JsonNodeFactory.instance.nullNode();
                 }
@@ -400,15 +450,34 @@ public final class ConfigLoader {
                     return null;
                 }
                 return root;
-            } catch (CharConversionException e) {
-                b.problem(name, "(encoding)", "is not UTF-8 text: " + firstLine(e.getMessage()));
-                return null;
             } catch (JacksonException e) {
-                JsonLocation l = e.getLocation();
-                b.problem(l == null || l.getLineNr() < 1 ? name : position(name, l), "(syntax)",
-                        "invalid YAML: " + firstLine(e.getOriginalMessage()));
+                b.problem(syntaxLocation(name, e), "(syntax)", "invalid YAML: " + syntaxMessage(e));
                 return null;
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading YAML from a string failed", e); // no I/O happens on a string
             }
+        }
+
+        /** Where SnakeYAML saw the problem (Jackson's own location is that of the last good token). */
+        private static String syntaxLocation(String name, JacksonException e) {
+            if (e.getCause() instanceof MarkedYAMLException m && m.getProblemMark() != null) {
+                return name + ":" + (m.getProblemMark().getLine() + 1) + ":" + (m.getProblemMark().getColumn() + 1);
+            }
+            JsonLocation l = e.getLocation();
+            return l == null || l.getLineNr() < 1 ? name : position(name, l);
+        }
+
+        /** SnakeYAML's problem ("found character '\t' that cannot start any token") and what it was reading then. */
+        private static String syntaxMessage(JacksonException e) {
+            if (e.getCause() instanceof MarkedYAMLException m && m.getProblem() != null) {
+                String context = "";
+                if (m.getContext() != null) {
+                    context = " (" + firstLine(m.getContext()) + (m.getContextMark() == null ? "" : " from line "
+                            + (m.getContextMark().getLine() + 1) + ", column " + (m.getContextMark().getColumn() + 1)) + ")";
+                }
+                return firstLine(m.getProblem()) + context;
+            }
+            return firstLine(e.getOriginalMessage());
         }
 
         private static String position(String name, JsonLocation l) {
@@ -536,7 +605,9 @@ public final class ConfigLoader {
                 if (mayBeEmpty) {
                     return "";
                 }
-                problem(path, "has no value; remove the key to keep the default");
+                // An empty value has no position of its own worth showing (it is the end of the line): show the key.
+                b.problem(b.locations.getOrDefault(path + Located.KEY, b.location(path)), path,
+                        "has no value; remove the key to keep the default");
                 return null;
             }
             if (!n.isValueNode()) {
@@ -558,6 +629,11 @@ public final class ConfigLoader {
         private String checked(String path, String s, Function<String, String> check) {
             if (s == null) {
                 return "";
+            }
+            // codePoints() pairs surrogates up; what is left unpaired is no character (and no YAML can hold it).
+            if (s.codePoints().anyMatch(c -> c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE)) {
+                problem(path, "must be valid Unicode text (it holds a lone surrogate)");
+                return s;
             }
             try {
                 return check.apply(s);

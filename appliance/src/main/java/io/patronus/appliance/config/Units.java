@@ -52,6 +52,9 @@ final class Units {
 
     static String duration(Duration d) {
         long ms = d.toMillis();
+        if (ms == 0) {
+            return "0ms";
+        }
         if (ms % 86_400_000 == 0) {
             return ms / 86_400_000 + "d";
         }

@@ -181,6 +181,9 @@ final class GroupCommitWriter implements Runnable {
         flush(FlushReason.SEGMENT_ROLL, true);
         batch.add(next);
         Optional<Path> spare = preallocator.take();
+        if (spare.isEmpty()) {
+            counters.rollsWithoutSpare.incrementAndGet();
+        }
         Segment created = spare.isPresent()
                 ? Segment.fromSpare(options.directory(), spare.get(), nextSequence)
                 : Segment.create(options.directory(), nextSequence, options.segmentBytes());

@@ -11,6 +11,7 @@ final class WalCounters {
     final AtomicLong batchWaits = new AtomicLong();
     final AtomicLong bytesWritten = new AtomicLong();
     final AtomicLong segmentsRolled = new AtomicLong();
+    final AtomicLong rollsWithoutSpare = new AtomicLong();
     final AtomicLong segmentsRetired = new AtomicLong();
     private final AtomicLongArray flushes = new AtomicLongArray(FlushReason.values().length);
 

@@ -15,6 +15,8 @@ package io.patronus.appliance.wal;
  * @param flushesOnClose       batches ended by close
  * @param segments             segment files in the log now
  * @param segmentsRolled       segments started because the previous one was full
+ * @param rollsWithoutSpare    rolls that found no preallocated spare and zero-filled the new segment while
+ *                             appends waited; more than a few means preallocation cannot keep up
  * @param segmentsRetired      segments deleted by {@link WriteAheadLog#checkpoint(long)}
  * @param firstSequence        oldest retained sequence (lastSequence + 1 when the log holds no record)
  * @param lastSequence         newest durable sequence, 0 when none
@@ -23,7 +25,7 @@ package io.patronus.appliance.wal;
 public record WalStats(long appends, long batches, long fsyncs, long batchWaits, long bytesWritten,
                        long flushesOnQueueEmpty, long flushesOnMaxBytes, long flushesOnMaxWait,
                        long flushesOnSegmentRoll, long flushesOnClose,
-                       int segments, long segmentsRolled, long segmentsRetired,
+                       int segments, long segmentsRolled, long rollsWithoutSpare, long segmentsRetired,
                        long firstSequence, long lastSequence, int queuedAppends) {
 
     /** The batch count for one flush reason. */

@@ -379,7 +379,8 @@ public final class WriteAheadLog implements AutoCloseable {
                 counters.flushes(FlushReason.QUEUE_EMPTY), counters.flushes(FlushReason.MAX_BYTES),
                 counters.flushes(FlushReason.MAX_WAIT), counters.flushes(FlushReason.SEGMENT_ROLL),
                 counters.flushes(FlushReason.CLOSE),
-                segments.size(), counters.segmentsRolled.get(), counters.segmentsRetired.get(),
+                segments.size(), counters.segmentsRolled.get(), counters.rollsWithoutSpare.get(),
+                counters.segmentsRetired.get(),
                 segments.firstKey(), lastSequence(), queue.size());
     }
 

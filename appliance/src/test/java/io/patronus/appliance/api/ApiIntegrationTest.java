@@ -264,7 +264,7 @@ class ApiIntegrationTest {
         assertEquals("appliance", d.get("name").asText());
         List<String> names = new ArrayList<>();
         d.get("children").forEach(c -> names.add(c.get("name").asText()));
-        assertEquals(List.of("store", "path-monitor", "api", "config"), names);
+        assertEquals(List.of("store", "data-plane", "path-monitor", "api", "config"), names);
     }
 
     static void assertField(Response r, String field) {

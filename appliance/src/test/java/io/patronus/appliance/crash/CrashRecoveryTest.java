@@ -221,17 +221,35 @@ class CrashRecoveryTest {
     }
 
     private List<String> runAndKill(String mode, int run, int millisAfterReady) throws Exception {
+        java.nio.file.Path events = CrashWorker.eventsFile(dir, run);
         Process p = start(mode, run);
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Thread reader = readLines(p.getInputStream(), lines);
-        awaitLine(lines, "READY", p);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!completeLines(events).contains("READY")) {
+            if (!p.isAlive()) {
+                fail("child exited with " + p.exitValue() + " before READY");
+            }
+            if (System.nanoTime() > deadline) {
+                p.destroyForcibly();
+                fail("child did not become ready within 60 s");
+            }
+            Thread.sleep(5);
+        }
         Thread.sleep(millisAfterReady);
         p.destroyForcibly(); // SIGKILL on Linux
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "child did not die");
-        // Every line the child wrote before the kill is still in the pipe: read to the end, never judge a prefix.
-        reader.join(120_000);
-        assertFalse(reader.isAlive(), "the child's output was not read to the end within 120 s");
-        return new ArrayList<>(lines);
+        List<String> lines = completeLines(events);
+        java.nio.file.Files.deleteIfExists(events);
+        return lines;
+    }
+
+    /** The lines of the events file that were written whole: a line the kill cut short is not an acknowledgement. */
+    private static List<String> completeLines(java.nio.file.Path events) throws IOException {
+        if (!java.nio.file.Files.exists(events)) {
+            return List.of();
+        }
+        String text = java.nio.file.Files.readString(events, StandardCharsets.UTF_8);
+        int end = text.lastIndexOf('\n');
+        return end < 0 ? List.of() : List.of(text.substring(0, end).split("\n", -1));
     }
 
     private Process start(String mode, int run) throws IOException {
@@ -240,7 +258,11 @@ class CrashRecoveryTest {
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-cp", System.getProperty("java.class.path"), CrashWorker.class.getName(), dir.toString(), mode,
                 Integer.toString(run)));
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        if (mode.equals("store")) {
+            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        }
+        return pb.start();
     }
 
     /** Reads complete lines only: a line the kill cut short (no newline) is not an acknowledgement. */

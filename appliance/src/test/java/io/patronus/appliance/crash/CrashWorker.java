@@ -51,25 +51,32 @@ public final class CrashWorker {
         Path dir = Path.of(args[0]);
         String mode = args[1];
         int run = Integer.parseInt(args[2]);
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+        PrintStream stdout = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
         if (mode.equals("http")) {
             Map<String, String> env = Map.of("PATRONUS_DATA_DIR", dir.toString(), "PATRONUS_API_PORT", "0",
-                    "PATRONUS_API_HOST", "127.0.0.1");
+                    "PATRONUS_API_HOST", "127.0.0.1", "PATRONUS_DATA_PLANE_MODE", "memory");
             Appliance a = Appliance.start(ConfigLoader.load(Optional.empty(), env), Clock.systemUTC());
-            a.generatedAdminPassword().ifPresent(pw -> emit(out, "PASSWORD " + pw));
-            emit(out, "PORT " + a.port());
-            emit(out, "READY");
+            a.generatedAdminPassword().ifPresent(pw -> emit(stdout, "PASSWORD " + pw));
+            emit(stdout, "PORT " + a.port());
+            emit(stdout, "READY");
             Thread.sleep(Long.MAX_VALUE);
             return;
         }
+        // Events go to a file, not the pipe: what a write(2) put in the page cache before SIGKILL is there for the
+        // parent to read, with no reader thread racing the process's exit.
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(eventsFile(dir, run).toFile(), true), false,
+                StandardCharsets.UTF_8);
         StateStore store = StateStore.open(options(dir));
         emit(out, "READY");
+        PrintStream sink = out;
         for (int t = 0; t < 3; t++) {
             int thread = t;
             Thread.ofPlatform().daemon().start(() -> {
                 for (int n = 0; ; n++) {
                     long seq = store.append(RecordType.RAW, rawPayload(run, thread, n));
-                    emit(out, "RAW " + thread + " " + n + " " + seq);
+                    emit(sink, "RAW " + thread + " " + n + " " + seq);
+                    // Paced so that the appenders share group commits with the mutations instead of starving them.
+                    java.util.concurrent.locks.LockSupport.parkNanos(500_000);
                 }
             });
         }
@@ -81,6 +88,11 @@ public final class CrashWorker {
         }
         emit(out, "DONE");
         Thread.sleep(Long.MAX_VALUE);
+    }
+
+    /** Where a store-mode child writes its event lines. */
+    static java.nio.file.Path eventsFile(Path dir, int run) {
+        return dir.resolveSibling(dir.getFileName() + "-events-" + run + ".log");
     }
 
     static byte[] rawPayload(int run, int thread, int n) {
@@ -133,10 +145,16 @@ public final class CrashWorker {
         return new Policy(policyId(run, i), "Policy " + i, run * MAX_OPS + i + 1, PolicyMatch.any(), new PolicyAction.Drop());
     }
 
+    /** Fair, so that the mutation thread's lines are not held back behind the raw appenders' ones. */
+    private static final java.util.concurrent.locks.ReentrantLock EMIT = new java.util.concurrent.locks.ReentrantLock(true);
+
     private static void emit(PrintStream out, String line) {
-        synchronized (out) {
+        EMIT.lock();
+        try {
             out.println(line);
             out.flush();
+        } finally {
+            EMIT.unlock();
         }
     }
 }

@@ -34,6 +34,8 @@ public final class RunningAppliance implements AutoCloseable {
         env.put("PATRONUS_DATA_DIR", dataDir.toString());
         env.putIfAbsent("PATRONUS_API_PORT", "0");
         env.putIfAbsent("PATRONUS_API_HOST", "127.0.0.1");
+        // Tests run as root: without this, auto mode would start wireguard-go in the host's own namespace.
+        env.putIfAbsent("PATRONUS_DATA_PLANE_MODE", "memory");
         ApplianceConfig config = ConfigLoader.load(Optional.empty(), env);
         Appliance a = Appliance.start(config, Clock.systemUTC());
         return new RunningAppliance(a, a.generatedAdminPassword().orElse(null));

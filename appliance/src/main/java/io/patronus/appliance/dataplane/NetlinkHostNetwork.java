@@ -1,0 +1,100 @@
+package io.patronus.appliance.dataplane;
+
+import io.patronus.appliance.netlink.route.Link;
+import io.patronus.appliance.netlink.route.RouteNetlink;
+import io.patronus.appliance.tunnel.HostNetwork;
+import io.patronus.model.IpPrefix;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The host's routing over our rtnetlink client: links up, routes in the per-colour tables, policy rules. Changes
+ * only what differs, so a reconcile with nothing to do sends no change request. Thread-safe (synchronized): one
+ * netlink socket serves every call.
+ */
+public final class NetlinkHostNetwork implements HostNetwork, AutoCloseable {
+    private static final int IFF_UP = 1;
+    private final RouteNetlink rtnl;
+
+    public NetlinkHostNetwork(RouteNetlink rtnl) {
+        this.rtnl = rtnl;
+    }
+
+    @Override
+    public synchronized void linkUp(String ifname, int mtu) {
+        Link link = rtnl.link(ifname).orElseThrow(() -> new IllegalStateException("link " + ifname + " does not exist"));
+        if (link.mtu() != mtu) {
+            rtnl.setMtu(ifname, mtu);
+        }
+        if ((link.flags() & IFF_UP) == 0) {
+            rtnl.setUp(ifname, true);
+        }
+    }
+
+    @Override
+    public synchronized boolean linkExists(String ifname) {
+        return rtnl.link(ifname).isPresent();
+    }
+
+    private Map<Integer, String> names() {
+        Map<Integer, String> byIndex = new HashMap<>();
+        for (Link l : rtnl.links()) {
+            byIndex.put(l.index(), l.name());
+        }
+        return byIndex;
+    }
+
+    @Override
+    public synchronized List<HostNetwork.Route> routes(int table) {
+        Map<Integer, String> byIndex = names();
+        List<HostNetwork.Route> out = new ArrayList<>();
+        for (io.patronus.appliance.netlink.route.Route r : rtnl.routes(table)) {
+            if (r.outputInterface().isPresent() && r.gateway().isEmpty()) {
+                out.add(new HostNetwork.Route(r.destination(), byIndex.getOrDefault(r.outputInterface().getAsInt(), "?")));
+            }
+        }
+        return out;
+    }
+
+    private Optional<io.patronus.appliance.netlink.route.Route> find(int table, IpPrefix destination) {
+        return rtnl.routes(table).stream().filter(r -> r.destination().equals(destination)).findFirst();
+    }
+
+    @Override
+    public synchronized void replaceRoute(int table, IpPrefix destination, String ifname) {
+        find(table, destination).ifPresent(rtnl::deleteRoute);
+        rtnl.addRoute(io.patronus.appliance.netlink.route.Route.device(destination, table, rtnl.index(ifname)));
+    }
+
+    @Override
+    public synchronized void deleteRoute(int table, IpPrefix destination) {
+        find(table, destination).ifPresent(rtnl::deleteRoute);
+    }
+
+    @Override
+    public synchronized List<HostNetwork.Rule> rules(int fromPriority, int toPriority) {
+        return rtnl.rules().stream()
+                .filter(r -> Integer.compareUnsigned(r.priority(), fromPriority) >= 0 && Integer.compareUnsigned(r.priority(), toPriority) <= 0)
+                .map(r -> new HostNetwork.Rule(r.priority(), Integer.toUnsignedLong(r.fwmark()), Integer.toUnsignedLong(r.fwmask()), r.table()))
+                .toList();
+    }
+
+    @Override
+    public synchronized void addRule(HostNetwork.Rule rule) {
+        rtnl.addRule(io.patronus.appliance.netlink.route.Rule.fwmark(rule.priority(), (int) rule.fwmark(), (int) rule.mask(), rule.table()));
+    }
+
+    @Override
+    public synchronized void deleteRule(HostNetwork.Rule rule) {
+        rtnl.deleteRule(io.patronus.appliance.netlink.route.Rule.fwmark(rule.priority(), (int) rule.fwmark(), (int) rule.mask(), rule.table()));
+    }
+
+    @Override
+    public synchronized void close() {
+        rtnl.close();
+    }
+}
