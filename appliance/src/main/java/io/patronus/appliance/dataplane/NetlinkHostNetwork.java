@@ -66,8 +66,19 @@ public final class NetlinkHostNetwork implements HostNetwork, AutoCloseable {
 
     @Override
     public synchronized void replaceRoute(int table, IpPrefix destination, String ifname) {
-        find(table, destination).ifPresent(rtnl::deleteRoute);
-        rtnl.addRoute(io.patronus.appliance.netlink.route.Route.device(destination, table, rtnl.index(ifname)));
+        io.patronus.appliance.netlink.route.Route route =
+                io.patronus.appliance.netlink.route.Route.device(destination, table, rtnl.index(ifname));
+        try {
+            rtnl.addRoute(route);
+        } catch (io.patronus.appliance.netlink.NetlinkException e) {
+            // Only an existing route (through another interface) is replaced; listing the table first for every
+            // route would make a 1,000-site reconcile quadratic.
+            if (e.errno() != 17) {
+                throw e;
+            }
+            find(table, destination).ifPresent(rtnl::deleteRoute);
+            rtnl.addRoute(route);
+        }
     }
 
     @Override
