@@ -294,7 +294,7 @@ public final class V1Routes {
                 Map<String, Object> peer = new LinkedHashMap<>();
                 peer.put("publicKey", p.publicKey());
                 peer.put("site", siteByKey.getOrDefault(p.publicKey(), ""));
-                p.endpoint().ifPresent(e -> peer.put("endpoint", e.getAddress().getHostAddress() + ":" + e.getPort()));
+                p.endpoint().ifPresent(e -> peer.put("endpoint", DataPlane.endpoint(e)));
                 peer.put("allowedIps", p.allowedIps().stream().map(Object::toString).toList());
                 p.lastHandshake().ifPresent(h -> peer.put("latestHandshake", h));
                 peer.put("rxBytes", p.rxBytes());
@@ -327,9 +327,7 @@ public final class V1Routes {
             sb.append('\n').append("[Peer]\n");
             sb.append("# site ").append(siteByKey.getOrDefault(p.publicKey(), "(unknown)")).append('\n');
             sb.append("PublicKey = ").append(p.publicKey()).append('\n');
-            p.endpoint().ifPresent(e -> sb.append("Endpoint = ")
-                    .append(e.getAddress() instanceof java.net.Inet6Address ? "[" + e.getAddress().getHostAddress() + "]" : e.getAddress().getHostAddress())
-                    .append(':').append(e.getPort()).append('\n'));
+            p.endpoint().ifPresent(e -> sb.append("Endpoint = ").append(DataPlane.endpoint(e)).append('\n'));
             if (!p.allowedIps().isEmpty()) {
                 sb.append("AllowedIPs = ").append(String.join(", ", p.allowedIps().stream().map(Object::toString).toList())).append('\n');
             }

@@ -194,7 +194,13 @@ public final class DataPlane implements AutoCloseable {
         Optional<PeerState> peer = device.flatMap(d -> d.peer(remote.get().publicKey()));
         return peer.map(p -> new TunnelCounters(iface,
                 p.lastHandshake().map(h -> Math.max(0, Duration.between(h, clock.instant()).toSeconds())),
-                p.rxBytes(), p.txBytes(), p.endpoint().map(e -> e.getAddress().getHostAddress() + ":" + e.getPort())));
+                p.rxBytes(), p.txBytes(), p.endpoint().map(DataPlane::endpoint)));
+    }
+
+    /** {@code host:port}, with an IPv6 address in brackets so the port cannot be mistaken for part of it. */
+    public static String endpoint(java.net.InetSocketAddress e) {
+        String host = e.getAddress().getHostAddress();
+        return (e.getAddress() instanceof java.net.Inet6Address ? "[" + host + "]" : host) + ":" + e.getPort();
     }
 
     /** Stops reconciling; tunnels stay up (see {@link WireGuardBackend#close()}). */

@@ -245,7 +245,10 @@ public final class WgNetlink {
             }
             if (s.length == 28 && family == AF_INET6) {
                 int scope = (s[24] & 0xff) | (s[25] & 0xff) << 8 | (s[26] & 0xff) << 16 | (s[27] & 0xff) << 24;
-                return Optional.of(new InetSocketAddress(Inet6Address.getByAddress(null, Arrays.copyOfRange(s, 8, 24), scope), port));
+                byte[] addr = Arrays.copyOfRange(s, 8, 24);
+                // Scope 0 means "none": an explicit zero scope would print as "fd00::1%0" (found by hil-tests).
+                return Optional.of(new InetSocketAddress(scope == 0 ? java.net.InetAddress.getByAddress(addr)
+                        : Inet6Address.getByAddress(null, addr, scope), port));
             }
             return Optional.empty();
         } catch (UnknownHostException | ArrayIndexOutOfBoundsException e) {
