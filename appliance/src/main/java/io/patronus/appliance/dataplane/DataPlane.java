@@ -44,7 +44,15 @@ public final class DataPlane implements AutoCloseable {
     private final TunnelReconciler reconciler;
     private final String reason;
     private final Clock clock;
-    private final Map<String, DeviceState> lastRead = new ConcurrentHashMap<>();
+    /**
+     * Device reads shared by the paths of one interface for a second: a path listing or probe round over N sites
+     * would otherwise dump the whole device (N peers) once per path.
+     */
+    private final Map<String, Timed> recentReads = new ConcurrentHashMap<>();
+    private static final Duration READ_REUSE = Duration.ofSeconds(1);
+
+    private record Timed(java.time.Instant at, Optional<DeviceState> state) {
+    }
     private ScheduledExecutorService scheduler;
 
     private DataPlane(WireGuardBackend wireGuard, HostNetwork host, WgKeyPair key, java.nio.file.Path keyFile,
@@ -189,8 +197,10 @@ public final class DataPlane implements AutoCloseable {
             return Optional.empty();
         }
         String iface = TunnelPlan.interfaceName(path.colour());
-        Optional<DeviceState> device = wireGuard.read(iface);
-        device.ifPresent(d -> lastRead.put(iface, d));
+        java.time.Instant now = clock.instant();
+        Optional<DeviceState> device = recentReads.compute(iface, (k, old) ->
+                old != null && Duration.between(old.at(), now).compareTo(READ_REUSE) < 0 ? old : new Timed(now, wireGuard.read(iface)))
+                .state();
         Optional<PeerState> peer = device.flatMap(d -> d.peer(remote.get().publicKey()));
         return peer.map(p -> new TunnelCounters(iface,
                 p.lastHandshake().map(h -> Math.max(0, Duration.between(h, clock.instant()).toSeconds())),
