@@ -2,6 +2,9 @@ package io.patronus.appliance;
 
 import io.helidon.webserver.WebServer;
 import io.patronus.appliance.api.ApiRoute;
+import io.patronus.appliance.api.ClassifierRoutes;
+import io.patronus.appliance.classify.PolicyClassifier;
+import io.patronus.appliance.classify.SlotAssignments;
 import io.patronus.appliance.api.ApiServer;
 import io.patronus.appliance.api.V1Routes;
 import io.patronus.appliance.auth.PasswordHasher;
@@ -54,6 +57,7 @@ public final class Appliance implements AutoCloseable {
     private final StateStore store;
     private final PathMonitor monitor;
     private final DataPlane dataPlane;
+    private final PolicyClassifier classifier;
     private final ApplianceMetrics metrics;
     private final WebServer server;
     private final Optional<String> generatedAdminPassword;
@@ -61,13 +65,15 @@ public final class Appliance implements AutoCloseable {
     private final Instant startedAt;
     private final List<ApiRoute> routes;
 
-    private Appliance(ApplianceConfig config, StateStore store, PathMonitor monitor, DataPlane dataPlane, ApplianceMetrics metrics,
+    private Appliance(ApplianceConfig config, StateStore store, PathMonitor monitor, DataPlane dataPlane,
+                      PolicyClassifier classifier, ApplianceMetrics metrics,
                       WebServer server, Optional<String> generatedAdminPassword, ScheduledExecutorService housekeeping,
                       Instant startedAt, List<ApiRoute> routes) {
         this.config = config;
         this.store = store;
         this.monitor = monitor;
         this.dataPlane = dataPlane;
+        this.classifier = classifier;
         this.metrics = metrics;
         this.server = server;
         this.generatedAdminPassword = generatedAdminPassword;
@@ -82,6 +88,7 @@ public final class Appliance implements AutoCloseable {
         StateStore store = StateStore.open(storeOptions(config, clock));
         PathMonitor monitor = null;
         DataPlane dataPlane = null;
+        PolicyClassifier classifier = null;
         ScheduledExecutorService housekeeping = null;
         try {
             PasswordHasher hasher = PasswordHasher.owaspDefaults();
@@ -95,12 +102,21 @@ public final class Appliance implements AutoCloseable {
                     : new TunnelPathProbe(dataPlane, config.site().id());
             monitor = new PathMonitor(config.site().id(), config.links(), store::sites, probe, sla,
                     new PathHistory(store.historyMap(), config.history().rawRetention()), clock);
+            classifier = new PolicyClassifier(config.site().id(), config.links(), store::sites, store::policies,
+                    SlotAssignments.open(dataDir.resolve("classifier-slots.json")),
+                    PolicyClassifier.kernelSide(config, !dataPlane.kind().equals("memory")), clock);
+            classifier.refresh();
             PathMonitor m = monitor;
             DataPlane dp = dataPlane;
+            PolicyClassifier pc = classifier;
             store.addListener(mutation -> {
                 m.refresh();
                 if (mutation instanceof Mutation.PutSite || mutation instanceof Mutation.DeleteSite) {
                     dp.reconcileSoon();
+                }
+                if (mutation instanceof Mutation.PutSite || mutation instanceof Mutation.DeleteSite
+                        || mutation instanceof Mutation.PutPolicy || mutation instanceof Mutation.DeletePolicy) {
+                    pc.refresh();
                 }
             });
             ApplianceMetrics metrics = new ApplianceMetrics();
@@ -111,7 +127,9 @@ public final class Appliance implements AutoCloseable {
                     new V1Routes.Info(config.site().id(), VERSION, startedAt, dataPlane.kind(), dataPlane.reason(),
                             dataPlane.publicKey()),
                     () -> self[0].dump(), clock, dataPlane);
-            List<ApiRoute> routes = v1.routes();
+            List<ApiRoute> routes = new java.util.ArrayList<>(v1.routes());
+            // Before /v1/policies/{id}: "test" is not a policy id.
+            routes.addAll(0, new ClassifierRoutes(store, classifier).routes());
             WebServer server = ApiServer.start(config.api().host(), config.api().port(), routes, v1::authenticate, metrics);
             dataPlane.startReconciling();
             monitor.start(Duration.ofSeconds(5));
@@ -127,13 +145,15 @@ public final class Appliance implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "periodic checkpoint failed: " + e, e);
                 }
             }, CHECKPOINT_INTERVAL.toSeconds(), CHECKPOINT_INTERVAL.toSeconds(), TimeUnit.SECONDS);
-            self[0] = new Appliance(config, store, monitor, dataPlane, metrics, server, adminPassword, housekeeping, startedAt, routes);
+            // A LAN interface that appears late or a refused rule set is retried without waiting for the next change.
+            housekeeping.scheduleWithFixedDelay(classifier::retryIfFailed, 10, 10, TimeUnit.SECONDS);
+            self[0] = new Appliance(config, store, monitor, dataPlane, classifier, metrics, server, adminPassword, housekeeping, startedAt, routes);
             return self[0];
         } catch (IOException e) {
-            cleanup(store, monitor, dataPlane, housekeeping);
+            cleanup(store, monitor, dataPlane, classifier, housekeeping);
             throw new UncheckedIOException("cannot start the appliance: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            cleanup(store, monitor, dataPlane, housekeeping);
+            cleanup(store, monitor, dataPlane, classifier, housekeeping);
             throw e;
         }
     }
@@ -147,9 +167,13 @@ public final class Appliance implements AutoCloseable {
                 config.wal().checkpointEvery(), true, clock);
     }
 
-    private static void cleanup(StateStore store, PathMonitor monitor, DataPlane dataPlane, ScheduledExecutorService housekeeping) {
+    private static void cleanup(StateStore store, PathMonitor monitor, DataPlane dataPlane, PolicyClassifier classifier,
+                                ScheduledExecutorService housekeeping) {
         if (housekeeping != null) {
             housekeeping.shutdownNow();
+        }
+        if (classifier != null) {
+            classifier.close();
         }
         if (monitor != null) {
             monitor.close();
@@ -251,12 +275,24 @@ public final class Appliance implements AutoCloseable {
                 component("store", "running", storeDetails, List.of(component("write-ahead-log", "running", walDetails, List.of()))),
                 component("data-plane", "running", dpDetails, List.of()),
                 component("path-monitor", "running", pathDetails, List.of()),
+                component("classifier", classifier.status().state(), classifierDetails(), List.of()),
                 component("api", server.isRunning() ? "running" : "stopped",
                         Map.of("uri", apiUri().toString()), List.of()),
                 component("config", "loaded", Map.of("effective", config.toYaml()), List.of()));
         Map<String, Object> root = component("appliance", "running", Map.of("siteId", config.site().id(),
                 "version", VERSION, "startedAt", startedAt.toString()), children);
         return Map.of("components", root);
+    }
+
+    private Map<String, Object> classifierDetails() {
+        PolicyClassifier.Status s = classifier.status();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("detail", s.detail());
+        m.put("rules", s.rules());
+        m.put("generation", s.generation());
+        m.put("lastError", s.lastError().orElse("none"));
+        m.put("verdicts", classifier.verdicts().stream().map(v -> v.verdict() + " " + v.packets() + " packets").toList());
+        return m;
     }
 
     private static Map<String, Object> component(String name, String state, Map<String, ?> details,
@@ -275,7 +311,12 @@ public final class Appliance implements AutoCloseable {
         server.stop();
         housekeeping.shutdownNow();
         monitor.close();
+        classifier.close();
         dataPlane.close();
         store.close();
+    }
+
+    public PolicyClassifier classifier() {
+        return classifier;
     }
 }

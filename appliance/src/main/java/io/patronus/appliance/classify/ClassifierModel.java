@@ -8,7 +8,6 @@ import io.patronus.appliance.classify.ClassifierRules.SteerKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * The classifier's semantics written plainly: longest site prefix for the destination, then the first rule in
@@ -38,7 +37,7 @@ public final class ClassifierModel {
         Optional<Flow> flow = PacketParser.parse(frame);
         if (flow.isEmpty()) {
             count(Verdict.UNPARSED, frame.length);
-            return new Decision(Verdict.UNPARSED, markIn, Optional.empty(), OptionalInt.empty(), Optional.empty(),
+            return new Decision(Verdict.UNPARSED, markIn, Optional.empty(), Optional.empty(), Optional.empty(),
                     List.of("not an IPv4/IPv6 packet with complete headers"));
         }
         return decide(flow.get(), frame.length, markIn, nowNs, true);
@@ -69,11 +68,11 @@ public final class ClassifierModel {
         }
         if (bestPrefix == null) {
             why.add("destination " + Flow.format(flow.destinationBytes()) + " is not in any remote site's prefixes");
-            return finish(Verdict.NO_SITE, markIn, null, OptionalInt.empty(), null, why, length, live);
+            return finish(Verdict.NO_SITE, markIn, null, Optional.empty(), null, why, length, live);
         }
         why.add("destination " + Flow.format(flow.destinationBytes()) + " is in site " + bestPrefix.siteId()
                 + "'s prefix " + bestPrefix.prefix());
-        OptionalInt site = OptionalInt.of(siteIndex);
+        Optional<String> site = Optional.of(bestPrefix.siteId());
         for (Rule r : rules.rules()) {
             if (!r.matches(flow)) {
                 continue;
@@ -101,7 +100,7 @@ public final class ClassifierModel {
         return steer(siteIndex, ClassifierRules.DEFAULT_SLOT, Verdict.DEFAULT, markIn, null, site, why, length, live);
     }
 
-    private Decision steer(int site, int slot, Verdict ok, int markIn, Rule r, OptionalInt siteOpt, List<String> why,
+    private Decision steer(int site, int slot, Verdict ok, int markIn, Rule r, Optional<String> siteOpt, List<String> why,
                            int length, boolean live) {
         Steer s = rules.steering().get(new SteerKey(site, slot));
         if (s == null && slot != ClassifierRules.DEFAULT_SLOT) {
@@ -118,7 +117,7 @@ public final class ClassifierModel {
         return finish(ok, s.apply(markIn), r, siteOpt, s, why, length, live);
     }
 
-    private Decision dropped(Verdict v, int markIn, Rule r, OptionalInt site, List<String> why, int length, boolean live) {
+    private Decision dropped(Verdict v, int markIn, Rule r, Optional<String> site, List<String> why, int length, boolean live) {
         if (live) {
             long[] s = policyStats[r.slot()];
             s[2]++;
@@ -127,7 +126,7 @@ public final class ClassifierModel {
         return finish(v, markIn, r, site, null, why, length, live);
     }
 
-    private Decision finish(Verdict v, int mark, Rule r, OptionalInt site, Steer s, List<String> why, int length, boolean live) {
+    private Decision finish(Verdict v, int mark, Rule r, Optional<String> site, Steer s, List<String> why, int length, boolean live) {
         if (live) {
             count(v, length);
         }

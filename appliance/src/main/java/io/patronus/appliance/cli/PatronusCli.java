@@ -31,7 +31,7 @@ import java.util.Optional;
         versionProvider = PatronusCli.Version.class,
         description = "Operate a Patronus appliance through its REST API.",
         subcommands = {LoginCommand.class, StatusCommand.class, SitesCommand.class, LinksCommand.class,
-                PathsCommand.class, PoliciesCommand.class, WgCommand.class, DbCommand.class, DebugCommand.class},
+                PathsCommand.class, PoliciesCommand.class, TestTrafficCommand.class, WgCommand.class, DbCommand.class, DebugCommand.class},
         footerHeading = "%nEnvironment:%n",
         footer = {"  PATRONUS_API_URL     the appliance API URL when --api is not given",
                 "  PATRONUS_TOKEN_FILE  where login keeps the token; default",

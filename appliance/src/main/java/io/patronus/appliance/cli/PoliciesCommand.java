@@ -12,10 +12,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code patronus policies list|show|create|update|delete}. */
+/** {@code patronus policies list|show|create|update|delete|stats}. */
 @Command(name = "policies", description = "Routing policies: which traffic goes where, tried in priority order.",
         subcommands = {PoliciesCommand.ListPolicies.class, PoliciesCommand.Show.class, PoliciesCommand.Create.class,
-                PoliciesCommand.Update.class, PoliciesCommand.Delete.class})
+                PoliciesCommand.Update.class, PoliciesCommand.Delete.class, PoliciesCommand.Stats.class})
 final class PoliciesCommand extends CommandGroup {
     static final List<String> ACTIONS = List.of("route", "drop", "rate_limit");
     static final List<String> PROTOCOLS = List.of("any", "icmp", "tcp", "udp", "icmpv6");
@@ -68,6 +68,38 @@ final class PoliciesCommand extends CommandGroup {
                         describeMatch(p.path("match")), describeAction(p.path("action"))));
                 t.print(out());
             });
+            return 0;
+        }
+    }
+
+    @Command(name = "stats", description = "Packets and bytes the kernel classifier matched and dropped for a policy.")
+    static final class Stats extends CliCommand {
+        @Parameters(paramLabel = "POLICY", description = "The policy's id or name.")
+        String policy;
+
+        @Override
+        public Integer call() {
+            String id = policy;
+            JsonNode all = client().get("/v1/policies");
+            boolean isId = all.path("items").valueStream().anyMatch(p -> p.path("id").asText().equals(policy));
+            if (!isId) {
+                List<String> byName = all.path("items").valueStream().filter(p -> p.path("name").asText().equals(policy))
+                        .map(p -> p.path("id").asText()).toList();
+                if (byName.size() > 1) {
+                    throw CliException.usage("more than one policy is named '" + policy + "' (" + String.join(", ", byName)
+                            + "): give the id");
+                }
+                if (byName.size() == 1) {
+                    id = byName.getFirst();
+                }
+            }
+            printOne(client().get("/v1/policies/" + ApplianceClient.segment(id) + "/stats"), "policyId", s -> new Fields()
+                    .add("policy", s.path("policyName").asText() + " (id " + s.path("policyId").asText() + ")")
+                    .add("matched", s.path("packets").asLong() + " packets, " + WgCommand.Show.bytes(s.path("bytes").asLong()))
+                    .add("dropped", s.path("droppedPackets").asLong() + " packets, " + WgCommand.Show.bytes(s.path("droppedBytes").asLong()))
+                    .add("counters", s.path("live").asBoolean() ? "live from the kernel classifier"
+                            : "not counting (classifier " + s.path("classifier").asText() + ")")
+                    .print(out()));
             return 0;
         }
     }

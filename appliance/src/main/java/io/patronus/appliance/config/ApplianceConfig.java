@@ -63,10 +63,28 @@ public record ApplianceConfig(SiteIdentity site, Api api, Path dataDir, DataPlan
         }
     }
 
-    /** Which data plane to use: {@code auto} picks kernel WireGuard when the kernel has it. */
-    public record DataPlane(DataPlaneMode mode) {
+    /**
+     * Which data plane to use: {@code auto} picks kernel WireGuard when the kernel has it.
+     *
+     * @param lanInterface     the LAN-facing interface the eBPF classifier attaches to (ingress); "" for none
+     * @param bpfPinDir        where the classifier's maps and link are pinned (must be on a bpf filesystem)
+     * @param classifierAttach how the classifier attaches: auto (tcx when the kernel has it), tcx or clsact
+     */
+    public record DataPlane(DataPlaneMode mode, String lanInterface, Path bpfPinDir, ClassifierAttach classifierAttach) {
         public DataPlane {
             Objects.requireNonNull(mode, "mode");
+            Objects.requireNonNull(lanInterface, "lanInterface");
+            Objects.requireNonNull(bpfPinDir, "bpfPinDir");
+            Objects.requireNonNull(classifierAttach, "classifierAttach");
+        }
+    }
+
+    /** How the classifier program is attached to the LAN interface. */
+    public enum ClassifierAttach {
+        AUTO, TCX, CLSACT;
+
+        public String wire() {
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -112,7 +130,8 @@ public record ApplianceConfig(SiteIdentity site, Api api, Path dataDir, DataPlan
         root.put("site", ordered("id", site.id(), "name", site.name(), "location", site.location()));
         root.put("api", ordered("host", api.host(), "port", api.port(), "tokenTtl", Units.duration(api.tokenTtl())));
         root.put("dataDir", dataDir.toString());
-        root.put("dataPlane", ordered("mode", dataPlane.mode().wire()));
+        root.put("dataPlane", ordered("mode", dataPlane.mode().wire(), "lanInterface", dataPlane.lanInterface(),
+                "bpfPinDir", dataPlane.bpfPinDir().toString(), "classifierAttach", dataPlane.classifierAttach().wire()));
         root.put("wal", ordered("segmentBytes", Units.size(wal.segmentBytes()), "maxBatchWait", Units.duration(wal.maxBatchWait()),
                 "maxBatchBytes", Units.size(wal.maxBatchBytes()), "checkpointEvery", wal.checkpointEvery()));
         root.put("history", ordered("rawRetention", Units.duration(history.rawRetention()),

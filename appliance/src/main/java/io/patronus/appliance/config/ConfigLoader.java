@@ -91,7 +91,7 @@ public final class ConfigLoader {
             "", List.of("site", "api", "dataDir", "dataPlane", "wal", "history", "links", "slaClasses"),
             "site", List.of("id", "name", "location"),
             "api", List.of("host", "port", "tokenTtl"),
-            "dataPlane", List.of("mode"),
+            "dataPlane", List.of("mode", "lanInterface", "bpfPinDir", "classifierAttach"),
             "wal", List.of("segmentBytes", "maxBatchWait", "maxBatchBytes", "checkpointEvery"),
             "history", List.of("rawRetention", "aggregateRetention"),
             "links[]", List.of("name", "iface", "colour", "priority", "bandwidthKbps"),
@@ -102,12 +102,22 @@ public final class ConfigLoader {
 
     /** Every scalar key, in file order; each can be overridden by {@link #envName its variable}. */
     public static final List<String> SCALAR_KEYS = List.of("site.id", "site.name", "site.location", "api.host", "api.port",
-            "api.tokenTtl", "dataDir", "dataPlane.mode", "wal.segmentBytes", "wal.maxBatchWait", "wal.maxBatchBytes",
+            "api.tokenTtl", "dataDir", "dataPlane.mode", "dataPlane.lanInterface", "dataPlane.bpfPinDir",
+            "dataPlane.classifierAttach", "wal.segmentBytes", "wal.maxBatchWait", "wal.maxBatchBytes",
             "wal.checkpointEvery", "history.rawRetention", "history.aggregateRetention");
 
     private static final Pattern FILE_POSITION = Pattern.compile(":(\\d+):(\\d+)$");
 
     private ConfigLoader() {
+    }
+
+    /** Linux interface names: 1-15 characters, no '/', ':' or whitespace (empty means "none" where optional). */
+    static String interfaceName(String s) {
+        if (!s.isEmpty() && (s.length() > 15 || !s.matches("[A-Za-z0-9_.@-]+") || s.equals(".") || s.equals(".."))) {
+            throw new ValidationException("lanInterface", "interface", "must be a Linux interface name of 1-15 letters, digits or _.@-, was '"
+                    + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "'");
+        }
+        return s;
     }
 
     /** The environment variable that overrides a dotted key: {@code api.tokenTtl} is {@code PATRONUS_API_TOKEN_TTL}. */
@@ -568,6 +578,9 @@ public final class ConfigLoader {
                     duration("api.tokenTtl", Duration.ofMinutes(1), Duration.ofDays(30)));
             Path dataDir = directory("dataDir");
             ApplianceConfig.DataPlaneMode mode = dataPlaneMode("dataPlane.mode");
+            String lan = optionalText("dataPlane.lanInterface", ConfigLoader::interfaceName);
+            Path pinDir = directory("dataPlane.bpfPinDir");
+            ApplianceConfig.ClassifierAttach attach = classifierAttach("dataPlane.classifierAttach");
             ApplianceConfig.Wal wal = new ApplianceConfig.Wal(
                     size("wal.segmentBytes", 64L << 10, 1L << 30),
                     duration("wal.maxBatchWait", Duration.ZERO, Duration.ofSeconds(1)),
@@ -579,7 +592,7 @@ public final class ConfigLoader {
             List<Link> links = links();
             List<SlaClass> slas = slaClasses();
             if (b.problems.isEmpty()) {
-                b.config = new ApplianceConfig(site, api, dataDir, new ApplianceConfig.DataPlane(mode), wal, history, links, slas);
+                b.config = new ApplianceConfig(site, api, dataDir, new ApplianceConfig.DataPlane(mode, lan, pinDir, attach), wal, history, links, slas);
             }
         }
 
@@ -731,6 +744,20 @@ public final class ConfigLoader {
                         .map(ApplianceConfig.DataPlaneMode::wire).toList()) + ", was '" + clip(s) + "'");
             }
             return ApplianceConfig.DataPlaneMode.AUTO;
+        }
+
+        private ApplianceConfig.ClassifierAttach classifierAttach(String path) {
+            String s = scalar(path, node(path), false);
+            if (s != null) {
+                for (ApplianceConfig.ClassifierAttach a : ApplianceConfig.ClassifierAttach.values()) {
+                    if (a.wire().equals(s.trim().toLowerCase(Locale.ROOT))) {
+                        return a;
+                    }
+                }
+                problem(path, "must be one of " + String.join(", ", Arrays.stream(ApplianceConfig.ClassifierAttach.values())
+                        .map(ApplianceConfig.ClassifierAttach::wire).toList()) + ", was '" + clip(s) + "'");
+            }
+            return ApplianceConfig.ClassifierAttach.AUTO;
         }
 
         /** The entries of a top-level list; a problem when it is missing, empty or not a list. */

@@ -148,7 +148,8 @@ class ConfigLoaderTest {
         Map<String, String> env = new HashMap<>();
         String[][] values = {
                 {"site.id", "s-1"}, {"site.name", "S one"}, {"site.location", "Here"}, {"api.host", "::1"}, {"api.port", "0"},
-                {"api.tokenTtl", "1m"}, {"dataDir", "/tmp/p"}, {"dataPlane.mode", "USERSPACE"}, {"wal.segmentBytes", "1GiB"},
+                {"api.tokenTtl", "1m"}, {"dataDir", "/tmp/p"}, {"dataPlane.mode", "USERSPACE"}, {"dataPlane.lanInterface", "br-lan"},
+                {"dataPlane.bpfPinDir", "/run/bpf/p"}, {"dataPlane.classifierAttach", "CLSACT"}, {"wal.segmentBytes", "1GiB"},
                 {"wal.maxBatchWait", "1s"}, {"wal.maxBatchBytes", "4KiB"}, {"wal.checkpointEvery", "10000000"},
                 {"history.rawRetention", "30d"}, {"history.aggregateRetention", "1h"}};
         assertEquals(ConfigLoader.SCALAR_KEYS, java.util.Arrays.stream(values).map(v -> v[0]).toList());
@@ -159,9 +160,18 @@ class ConfigLoaderTest {
         assertEquals(new ApplianceConfig.SiteIdentity("s-1", "S one", "Here"), c.site());
         assertEquals(new ApplianceConfig.Api("::1", 0, Duration.ofMinutes(1)), c.api());
         assertEquals(Path.of("/tmp/p"), c.dataDir());
-        assertEquals(ApplianceConfig.DataPlaneMode.USERSPACE, c.dataPlane().mode());
+        assertEquals(new ApplianceConfig.DataPlane(ApplianceConfig.DataPlaneMode.USERSPACE, "br-lan", Path.of("/run/bpf/p"),
+                ApplianceConfig.ClassifierAttach.CLSACT), c.dataPlane());
         assertEquals(new ApplianceConfig.Wal(1L << 30, Duration.ofSeconds(1), 4L << 10, 10_000_000), c.wal());
         assertEquals(new ApplianceConfig.History(Duration.ofDays(30), Duration.ofHours(1)), c.history());
+    }
+
+    @Test
+    void lanInterface_notAnInterfaceName_isAProblemAtTheKey() throws Exception {
+        Path f = file("dataPlane: { lanInterface: \"eth0; rm -rf\" }\n");
+        ConfigProblem p = only(ConfigLoader.validate(f, Map.of()));
+        assertEquals("dataPlane.lanInterface", p.path());
+        assertTrue(p.message().contains("Linux interface name"), p.message());
     }
 
     @Test

@@ -51,9 +51,9 @@ public final class LabAppliance implements AutoCloseable {
                 site: { id: site%d, name: "Lab site %d" }
                 api: { host: 127.0.0.1, port: 8081 }
                 dataDir: %s
-                dataPlane: { mode: userspace }
+                dataPlane: { mode: userspace, lanInterface: lan0, bpfPinDir: %s }
                 links:
-                %s""".formatted(site, site, a.dataDir, links));
+                %s""".formatted(site, site, a.dataDir, lab.describe(site).get("BPF_PIN_DIR"), links));
         a.password = password;
         a.launch();
         return a;
