@@ -82,9 +82,9 @@ class LabClassifierTest {
                     }
                 }
                 LabAppliance one = apps.getFirst();
-                assertEquals(0, lab.exec("2", "nft", "add table ip pathtag; add chain ip pathtag fwd { type filter hook forward priority 0; };"
-                        + " add rule ip pathtag fwd iifname \"wg-fiber\" ip dscp set " + VIA_FIBER + ";"
-                        + " add rule ip pathtag fwd iifname \"wg-lte\" ip dscp set " + VIA_LTE).exitCode());
+                assertEquals(0, lab.exec("2", "nft", "add table ip pathtag; add chain ip pathtag tag { type filter hook forward priority 0; };"
+                        + " add rule ip pathtag tag iifname \"wg-fiber\" ip dscp set " + VIA_FIBER + ";"
+                        + " add rule ip pathtag tag iifname \"wg-lte\" ip dscp set " + VIA_LTE).exitCode());
                 awaitPing(lab, 1, 2);
                 one.api("POST", "/v1/policies", VOICE.formatted("lte", "fiber"));
                 awaitAttached(one);
