@@ -54,7 +54,7 @@ public final class BpfException extends RuntimeException {
 
     /** A netlink request of ours that the kernel refused; the netlink message already names errno and kernel text. */
     static BpfException netlink(String operation, String object, NetlinkException e, Optional<String> hint) {
-        String detail = e.errnoName() + e.kernelMessage().map(m -> " (kernel says: " + m + ")").orElse("")
+        String detail = errnoText(e.errno()) + e.kernelMessage().map(m -> "; kernel says: " + m).orElse("")
                 + hint.map(h -> "; " + h).orElse("");
         return failed(operation, object, e.errno(), detail, e);
     }

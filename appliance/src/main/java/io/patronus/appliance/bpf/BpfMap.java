@@ -88,7 +88,7 @@ public final class BpfMap implements AutoCloseable {
     private static MapSpec specOf(int fd, String description) {
         String kind = BpfSyscall.fdKind(fd);
         if (!kind.equals("bpf-map")) {
-            throw BpfException.failed("open pinned map", description, "the pin is a " + kind + ", not a map");
+            throw BpfException.failed("open", description, "the pin is a " + kind + ", not a map");
         }
         byte[] info = BpfSyscall.info(fd, MAP_INFO_LEN, description);
         String name = BpfSyscall.cString(info, 24, BpfSyscall.OBJ_NAME_LEN);

@@ -12,8 +12,8 @@ import java.util.Map;
 /**
  * A loaded ELF object: its maps created (or reused from pins, see {@link LoadOptions}) and its programs loaded
  * against them. Closing it closes every descriptor; pinned maps and attached programs stay in the kernel.
- * Loading is all or nothing: on any failure everything created so far is closed (pins made so far stay, holding
- * empty maps that the next load reuses). Thread-safe: immutable after {@link #load}.
+ * Loading is all or nothing: on any failure everything created so far is closed (pins made so far stay, and
+ * the next load reuses them). Thread-safe: immutable after {@link #load}.
  */
 public final class BpfObject implements AutoCloseable {
     /** A pinning race lost twice in a row means something else keeps replacing the pin. */
@@ -64,13 +64,13 @@ public final class BpfObject implements AutoCloseable {
                 MapSpec found = existing.spec();
                 existing.close();
                 if (!replaceIncompatible) {
-                    throw BpfException.failed("reuse pinned map", description, "the pinned map is " + found + " but " + origin
+                    throw BpfException.failed("reuse", description, "the pinned map is " + found + " but " + origin
                             + " defines " + spec + "; remove the pin, or load with replaceIncompatiblePins to replace it");
                 }
                 try {
                     Files.deleteIfExists(pin);
                 } catch (IOException e) {
-                    throw BpfException.failed("unpin incompatible map", description, 0, e.toString(), e);
+                    throw BpfException.failed("unpin", description, 0, e.toString(), e);
                 }
             }
             BpfMap created = BpfMap.create(spec, origin);
@@ -96,7 +96,7 @@ public final class BpfObject implements AutoCloseable {
     public BpfMap map(String name) {
         BpfMap m = maps.get(name);
         if (m == null) {
-            throw BpfException.failed("look up map", "map '" + name + "' in " + origin, "no such map; the object has " + maps.keySet());
+            throw BpfException.failed("lookup", "map '" + name + "' in " + origin, "no such map; the object has " + maps.keySet());
         }
         return m;
     }
@@ -105,7 +105,7 @@ public final class BpfObject implements AutoCloseable {
     public BpfProgram program(String name) {
         BpfProgram p = programs.get(name);
         if (p == null) {
-            throw BpfException.failed("look up program", "program '" + name + "' in " + origin, "no such program; the object has "
+            throw BpfException.failed("lookup", "program '" + name + "' in " + origin, "no such program; the object has "
                     + programs.keySet());
         }
         return p;

@@ -158,7 +158,7 @@ public final class BpfProgram implements AutoCloseable {
         try {
             String kind = BpfSyscall.fdKind(fd);
             if (!kind.equals("bpf-prog")) {
-                throw BpfException.failed("open pinned program", description, "the pin is a " + kind + ", not a program");
+                throw BpfException.failed("open", description, "the pin is a " + kind + ", not a program");
             }
             byte[] info = BpfSyscall.info(fd, PROG_INFO_LEN, description);
             String name = BpfSyscall.cString(info, 64, BpfSyscall.OBJ_NAME_LEN);

@@ -35,7 +35,6 @@ final class BpfSyscall {
     static final int EPERM = 1;
     static final int ENOENT = 2;
     static final int EINTR = 4;
-    static final int E2BIG = 7;
     static final int EAGAIN = 11;
     static final int EEXIST = 17;
     static final int ENODEV = 19;
@@ -222,7 +221,7 @@ final class BpfSyscall {
         return new String(b, offset, n, StandardCharsets.UTF_8);
     }
 
-    /** What kind of BPF object {@code fd} is: "bpf-map", "bpf-prog", "bpf_link", or the fd's link target otherwise. */
+    /** What kind of BPF object {@code fd} is: "bpf-map", "bpf-prog", "bpf-link", or the fd's link target otherwise. */
     static String fdKind(int fd) {
         try {
             String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();

@@ -33,15 +33,15 @@ public final class Bpffs {
                 existing = nearestExisting(target);
             }
             if (!isBpffs(existing)) {
-                throw BpfException.failed("use bpf filesystem", target.toString(), existing + " is on a filesystem of type 0x"
-                        + Long.toHexString(fsType(existing).orElse(0L)) + ", not bpffs (0xcafe4a11); mount one with "
-                        + "'mount -t bpf bpf " + existing + "' or pin under " + DEFAULT);
+                throw BpfException.failed("bpffs check", target.toString(), existing + " is on a filesystem of type 0x"
+                        + Long.toHexString(fsType(existing).orElse(0L)) + ", not bpffs (0xcafe4a11): pin under " + DEFAULT
+                        + ", or mount a bpf filesystem (mount -t bpf bpf DIR) on a directory of its own and pin there");
             }
         }
         try {
             Files.createDirectories(target);
         } catch (IOException e) {
-            throw BpfException.failed("create pin directory", target.toString(), 0, e.toString(), e);
+            throw BpfException.failed("mkdir", target.toString(), 0, e.toString(), e);
         }
     }
 

@@ -42,7 +42,7 @@ final class ClsactAttachment implements TcAttachment {
             Optional<String> hint = e.errno() == BpfSyscall.EEXIST
                     ? Optional.of("a filter is already at our priority and handle: adopt() it or detach() it first")
                     : Optional.empty();
-            throw BpfException.netlink("attach program '" + program.name() + "'", a.description, e, hint);
+            throw BpfException.netlink("attach", "program '" + program.name() + "' as " + a.description, e, hint);
         }
         return a;
     }
@@ -80,11 +80,11 @@ final class ClsactAttachment implements TcAttachment {
         ensureUsable();
         try (TcNetlink tc = TcNetlink.open()) {
             TcNetlink.Filter f = find(tc, ifindex, direction).orElseThrow(
-                    () -> BpfException.failed("read attached program", description, "the filter is gone"));
+                    () -> BpfException.failed("query", description, "the filter is gone"));
             return f.programId().orElseThrow(
-                    () -> BpfException.failed("read attached program", description, "the kernel listed the filter without a program id"));
+                    () -> BpfException.failed("query", description, "the kernel listed the filter without a program id"));
         } catch (NetlinkException e) {
-            throw BpfException.netlink("read attached program", description, e, Optional.empty());
+            throw BpfException.netlink("query", description, e, Optional.empty());
         }
     }
 
@@ -95,7 +95,7 @@ final class ClsactAttachment implements TcAttachment {
         try (TcNetlink tc = TcNetlink.open()) {
             tc.setBpfFilter(ifindex, direction.clsactParent(), PRIORITY, HANDLE, program.fd(), program.name(), true);
         } catch (NetlinkException e) {
-            throw BpfException.netlink("replace program with '" + program.name() + "'", description, e, Optional.empty());
+            throw BpfException.netlink("replace", description + " (new program '" + program.name() + "')", e, Optional.empty());
         }
     }
 

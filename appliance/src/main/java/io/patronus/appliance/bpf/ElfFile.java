@@ -20,10 +20,8 @@ final class ElfFile {
     static final int SHT_NOBITS = 8;
     static final int SHT_REL = 9;
     static final long SHF_EXECINSTR = 0x4;
-    static final int STB_LOCAL = 0;
     static final int STB_GLOBAL = 1;
     static final int STB_WEAK = 2;
-    static final int STT_OBJECT = 1;
     static final int STT_FUNC = 2;
     static final int STT_SECTION = 3;
     static final int EM_BPF = 247;

@@ -71,7 +71,7 @@ public final class ElfObject {
         try {
             return parse(Files.readAllBytes(file), origin);
         } catch (IOException e) {
-            throw BpfException.failed("read BPF object", file.toString(), 0, e.toString(), e);
+            throw BpfException.failed("read", file.toString(), 0, e.toString(), e);
         }
     }
 
@@ -79,12 +79,12 @@ public final class ElfObject {
     public static ElfObject resource(String name) {
         try (InputStream in = ElfObject.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw BpfException.failed("read BPF object", "class-path resource " + name, "no such resource");
+                throw BpfException.failed("read", "class-path resource " + name, "no such resource");
             }
             String origin = name.substring(name.lastIndexOf('/') + 1);
             return parse(in.readAllBytes(), origin);
         } catch (IOException e) {
-            throw BpfException.failed("read BPF object", "class-path resource " + name, 0, e.toString(), e);
+            throw BpfException.failed("read", "class-path resource " + name, 0, e.toString(), e);
         }
     }
 
@@ -101,6 +101,10 @@ public final class ElfObject {
         for (ElfFile.Symbol sym : symbols) {
             if (sym.section() != section.index() || sym.type() == ElfFile.STT_SECTION || sym.name().isEmpty()) {
                 continue;
+            }
+            if (!sym.name().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                // The name becomes a file name under the pin directory: nothing but a C identifier may pass.
+                throw elf.error("map symbol '" + sym.name() + "' is not a C identifier");
             }
             long off = sym.value();
             if (off < 0 || off % MAP_DEF_SIZE != 0 || off >= section.size()) {

@@ -22,7 +22,7 @@ final class PossibleCpus {
             try {
                 n = parse(Files.readString(FILE));
             } catch (IOException e) {
-                throw BpfException.failed("read possible CPUs", FILE.toString(), 0, e.toString(), e);
+                throw BpfException.failed("read", FILE.toString(), 0, e.toString(), e);
             }
             cached = n;
         }
@@ -33,7 +33,7 @@ final class PossibleCpus {
     static int parse(String list) {
         String text = list.strip();
         if (text.isEmpty()) {
-            throw BpfException.failed("parse possible CPUs", FILE.toString(), "empty CPU list");
+            throw BpfException.failed("parse", FILE.toString(), "empty CPU list");
         }
         int count = 0;
         for (String part : text.split(",")) {
@@ -46,7 +46,7 @@ final class PossibleCpus {
                 }
                 count += to - from + 1;
             } catch (NumberFormatException e) {
-                throw BpfException.failed("parse possible CPUs", FILE.toString(), "bad CPU list '" + text + "' (at '" + part + "')");
+                throw BpfException.failed("parse", FILE.toString(), "bad CPU list '" + text + "' (at '" + part + "')");
             }
         }
         return count;

@@ -1,5 +1,7 @@
 package io.patronus.appliance.bpf;
 
+import java.util.Locale;
+
 /** Which way the packets a tc program sees are going on its interface. */
 public enum TcDirection {
     INGRESS(BpfProgram.TCX_INGRESS, 0xFFF2),
@@ -24,6 +26,6 @@ public enum TcDirection {
     }
 
     String lowerName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

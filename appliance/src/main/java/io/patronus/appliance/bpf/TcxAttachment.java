@@ -42,7 +42,7 @@ final class TcxAttachment implements TcAttachment {
         Path path = pin.toAbsolutePath();
         String what = "tcx " + direction.lowerName() + " link of program '" + program.name() + "' on interface " + ifindex;
         if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            throw BpfException.failed("attach tcx", what, "a link is already pinned at " + path + ": adopt() it or detach() it first");
+            throw BpfException.failed("attach", what, "a link is already pinned at " + path + ": adopt() it or detach() it first");
         }
         Bpffs.ensureMounted(path.getParent());
         int fd = (int) linkCreate(program.fd(), ifindex, direction.tcxAttachType(), what);
@@ -77,13 +77,13 @@ final class TcxAttachment implements TcAttachment {
         int fd = BpfSyscall.objGet(path, "tcx link");
         try {
             String kind = BpfSyscall.fdKind(fd);
-            if (!kind.equals("bpf_link")) {
-                throw BpfException.failed("adopt tcx link", what, "the pin is a " + kind + ", not a link");
+            if (!kind.equals("bpf-link") && !kind.equals("bpf_link")) { // bpf-link on current kernels, bpf_link on older ones
+                throw BpfException.failed("adopt", what, "the pin is a " + kind + ", not a link");
             }
             byte[] info = BpfSyscall.info(fd, LINK_INFO_LEN, what);
             int type = BpfSyscall.u32(info, 0);
             if (type != LINK_TYPE_TCX) {
-                throw BpfException.failed("adopt tcx link", what, "the pinned link has link type " + type + ", not tcx (" + LINK_TYPE_TCX + ")");
+                throw BpfException.failed("adopt", what, "the pinned link has link type " + type + ", not tcx (" + LINK_TYPE_TCX + ")");
             }
             int linkIfindex = BpfSyscall.u32(info, 16);
             int attachType = BpfSyscall.u32(info, 20);
@@ -94,14 +94,14 @@ final class TcxAttachment implements TcAttachment {
                 return Optional.empty();
             }
             if (linkIfindex != ifindex || attachType != direction.tcxAttachType()) {
-                throw BpfException.failed("adopt tcx link", what, "the link is attached to interface " + linkIfindex + " "
+                throw BpfException.failed("adopt", what, "the link is attached to interface " + linkIfindex + " "
                         + (attachType == BpfProgram.TCX_INGRESS ? "ingress" : attachType == BpfProgram.TCX_EGRESS ? "egress" : "attach type " + attachType)
                         + ", not to interface " + ifindex + " " + direction.lowerName());
             }
             return Optional.of(new TcxAttachment(fd, ifindex, direction, path));
         } catch (IOException e) {
             BpfSyscall.close(fd);
-            throw BpfException.failed("unpin defunct tcx link", what, 0, e.toString(), e);
+            throw BpfException.failed("unpin", what, 0, e.toString(), e);
         } catch (RuntimeException e) {
             BpfSyscall.close(fd);
             throw e;
@@ -182,7 +182,7 @@ final class TcxAttachment implements TcAttachment {
         try {
             Files.deleteIfExists(pin);
         } catch (IOException e) {
-            throw BpfException.failed("unpin tcx link", description, 0, e.toString(), e);
+            throw BpfException.failed("unpin", description, 0, e.toString(), e);
         } finally {
             close();
         }

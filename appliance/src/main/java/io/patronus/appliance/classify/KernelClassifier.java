@@ -120,6 +120,11 @@ public final class KernelClassifier implements AutoCloseable {
         return m;
     }
 
+    /** One of the classifier's maps by name (tests fill them to provoke failures). */
+    BpfMap map(String name) {
+        return object.map(name);
+    }
+
     public BpfProgram program() {
         return object.program(ClassifierLayout.PROGRAM);
     }

@@ -194,6 +194,10 @@ class ApiIntegrationTest {
         assertField(admin.post("/v1/policies", Fixtures.routePolicyJson("p4", 33).replace("\"route\"", "\"teleport\"")),
                 "action.type");
         assertField(admin.post("/v1/policies", Fixtures.routePolicyJson("p5", 34).replace("[46]", "[64]")), "match.dscp[0]");
+        assertField(admin.post("/v1/policies", Fixtures.routePolicyJson("p6", 35).replace("\"protocol\":\"udp\"",
+                "\"protocol\":\"udp\",\"sourcePrefixes\":[\"10.0.0.0/8\",\"10.0.0.300/8\"]")), "match.sourcePrefixes[1]");
+        assertField(admin.post("/v1/policies", Fixtures.routePolicyJson("p7", 36).replace("\"3478\"", "\"70000\"")),
+                "match.destinationPorts[0]");
     }
 
     @Test
@@ -264,7 +268,7 @@ class ApiIntegrationTest {
         assertEquals("appliance", d.get("name").asText());
         List<String> names = new ArrayList<>();
         d.get("children").forEach(c -> names.add(c.get("name").asText()));
-        assertEquals(List.of("store", "data-plane", "path-monitor", "api", "config"), names);
+        assertEquals(List.of("store", "data-plane", "path-monitor", "classifier", "api", "config"), names);
     }
 
     static void assertField(Response r, String field) {

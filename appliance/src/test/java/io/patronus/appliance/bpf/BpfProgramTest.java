@@ -5,6 +5,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 
 import static io.patronus.appliance.bpf.BpfTestSupport.counter;
 import static io.patronus.appliance.bpf.BpfTestSupport.experimentalFrame;
@@ -42,7 +43,7 @@ class BpfProgramTest {
             TestRunResult r = prog.testRun(frame, new byte[0], 1000);
             assertEquals(0, r.retval(), "TC_ACT_OK");
             assertEquals(0x42, r.mark());
-            assertEquals(0x42, BpfTestSupport.u32(java.util.Arrays.copyOfRange(r.contextOut(), 8, 12)));
+            assertEquals(0x42, BpfTestSupport.u32(Arrays.copyOfRange(r.contextOut(), 8, 12)));
             assertEquals(192, r.contextOut().length);
             assertArrayEquals(frame, r.packetOut());
             assertTrue(r.durationNs() >= 0);
@@ -103,6 +104,22 @@ class BpfProgramTest {
         assertEquals(13, e.errno());
         assertEquals("EACCES", e.errnoName().orElseThrow());
         assertEquals("bpf PROG_LOAD", e.operation());
+    }
+
+    @Test
+    void load_sectionWithoutProgramType_refusedNamingIt() {
+        byte[] b = BpfTestSupport.objectBytes("bpf_test_pass");
+        ElfFile layout = ElfFile.parse(b.clone(), "layout");
+        ElfFile.Section names = layout.sections().get(layout.u16(62));
+        ElfFile.Section tc = layout.section("tc").orElseThrow();
+        long nameAt = names.offset() + layout.u32(layout.u64(40) + 64L * tc.index());
+        b[(int) nameAt] = 'x';
+        b[(int) nameAt + 1] = 'd';
+        ElfObject renamed = ElfObject.parse(b, "renamed.o");
+        assertEquals("xd", renamed.programs().getFirst().section());
+        BpfException e = assertThrows(BpfException.class, () -> BpfObject.load(renamed, LoadOptions.defaults()));
+        assertEquals("bpf PROG_LOAD of program 'test_pass' from renamed.o failed: section 'xd' names no program type we load; "
+                + "use tc, classifier, tcx/ingress or tcx/egress", e.getMessage());
     }
 
     @Test

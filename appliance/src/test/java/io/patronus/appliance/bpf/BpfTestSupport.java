@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -145,9 +144,5 @@ final class BpfTestSupport {
         System.arraycopy(src, 0, f, 26, 4);
         System.arraycopy(lpmKey(0, dst), 4, f, 30, 4);
         return f;
-    }
-
-    static List<byte[]> perCpu(int cpus, long value) {
-        return java.util.stream.IntStream.range(0, cpus).mapToObj(i -> u64(value)).toList();
     }
 }

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -136,6 +137,20 @@ class ElfObjectTest {
         putU32(b, l.headerOffset("maps") + 32, 40); // two definitions, one symbol (the second runs into 'license': still in the file)
         BpfException e = assertThrows(BpfException.class, () -> ElfObject.parse(b, "classifier.o"));
         assertEquals("classifier.o: map definition at offset 20 of section 'maps' has no symbol naming it", e.getMessage());
+    }
+
+    @Test
+    void parse_mapNameThatIsNotAnIdentifier_refusedBeforeItBecomesAPinPath() {
+        byte[] b = objectBytes("bpf_test_pass");
+        ElfFile layout = ElfFile.parse(b.clone(), "layout");
+        ElfFile.Section strtab = layout.sections().get((int) layout.u32(new Layout(b).headerOffset(".symtab") + 40));
+        String names = new String(b, (int) strtab.offset(), (int) strtab.size(), StandardCharsets.ISO_8859_1);
+        int at = (int) strtab.offset() + names.indexOf("test_counter");
+        b[at] = '.';
+        b[at + 1] = '.';
+        b[at + 2] = '/';
+        BpfException e = assertThrows(BpfException.class, () -> ElfObject.parse(b, "classifier.o"));
+        assertEquals("classifier.o: map symbol '../t_counter' is not a C identifier", e.getMessage());
     }
 
     @Test
