@@ -206,4 +206,42 @@ class PatronusCliIntegrationTest {
         assertTrue(d.lines().getFirst().matches("\\S+ \\[\\w+]"), d.out());
         assertTrue(d.out().contains("write-ahead-log ["), d.out());
     }
+
+    @Test
+    void testTraffic_voiceFlow_printsSitePolicyColourAndWhy_andPolicyStatsByName() {
+        var api = new io.patronus.appliance.testing.ApiClient(appliance.baseUri()).login("admin", appliance.adminPassword());
+        assertEquals(201, api.post("/v1/sites", Fixtures.siteJson("cli-tt", 77)).status());
+        assertEquals(0, cli("policies", "create", "--file", write("voice.json", Fixtures.routePolicyJson("cli-voice", 4077))).code());
+        CliRun r = cli("test-traffic", "--src", "100.64.1.10", "--dst", "10.77.1.2", "--protocol", "udp", "--dport", "3478",
+                "--dscp", "46");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("steered"), r.out());
+        assertTrue(r.out().contains("cli-tt"), r.out());
+        assertTrue(r.out().contains("Voice cli-voice (id cli-voice"), r.out());
+        assertTrue(r.out().contains("colour      fiber") || r.out().contains("fiber"), r.out());
+        assertTrue(r.out().contains("why:"), r.out());
+        CliRun stats = cli("policies", "stats", "Voice cli-voice");
+        assertEquals(0, stats.code(), stats.toString());
+        assertTrue(stats.out().contains("0 packets"), stats.out());
+        assertTrue(stats.out().contains("not counting"), stats.out());
+    }
+
+    @Test
+    void testTraffic_badProtocolOrAddress_usageOrFieldError() {
+        CliRun any = cli("test-traffic", "--src", "100.64.1.10", "--dst", "10.1.1.1", "--protocol", "any", "--dport", "1");
+        assertEquals(2, any.code(), any.toString());
+        CliRun bad = cli("test-traffic", "--src", "100.64.1.999", "--dst", "10.1.1.1", "--protocol", "udp", "--dport", "1");
+        assertEquals(1, bad.code(), bad.toString());
+        assertTrue(bad.err().contains("source"), bad.err());
+    }
+
+    private static String write(String name, String content) {
+        try {
+            Path p = dir.resolve(name);
+            Files.writeString(p, content);
+            return p.toString();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }
