@@ -199,6 +199,15 @@ public final class ClassifierBenchmark {
             System.out.printf("%n== 3. UDP flood through a router namespace (%s), %d sender thread(s), %d s windows after 0.5 s warm-up%n",
                     lab.router(), senders, seconds);
             SenderKind kind = chooseSender(lab, senders);
+            List<String> nft = ClassifierBenchRules.of(ruleCounts.getLast()).nftRuleset().lines().toList();
+            System.out.printf("nftables equivalent of %d rules (%d lines), beginning and end:%n", ruleCounts.getLast(), nft.size());
+            for (int i = 0; i < nft.size(); i++) {
+                if (i < 7 || i >= nft.size() - 4) {
+                    System.out.println("  " + nft.get(i));
+                } else if (i == 7) {
+                    System.out.println("    ...");
+                }
+            }
             checkMarks(lab, classifier, kind, senders, ruleCounts, packets);
             List<Run> results = new ArrayList<>();
             for (int round = 1; round <= rounds; round++) {
@@ -325,7 +334,8 @@ public final class ClassifierBenchmark {
         System.out.printf("%nmedian (min-max) over rounds, packets/s forwarded by the router:%n");
         List<Double> none = runs.stream().filter(r -> r.config().equals("none")).map(Run::pps).toList();
         System.out.printf("no classifier: %s%n", stats(none));
-        System.out.printf("%-10s %6s  %-28s %-28s %-8s %s%n", "packet", "rules", "eBPF (tcx)", "nftables", "ratio", "per-round ratios");
+        System.out.printf("%-10s %6s  %-28s %-28s %-8s %-17s %s%n", "packet", "rules", "eBPF (tcx)", "nftables", "ratio",
+                "added ns eBPF/nft", "per-round ratios");
         for (Packet p : packets) {
             for (int n : ruleCounts) {
                 Map<Integer, Run> ebpf = byRound(runs, "ebpf", n, p);
@@ -334,10 +344,17 @@ public final class ClassifierBenchmark {
                 List<Double> f = nft.values().stream().map(Run::pps).toList();
                 String perRound = ebpf.keySet().stream().filter(nft::containsKey)
                         .map(k -> String.format("%.2f", ebpf.get(k).pps() / nft.get(k).pps())).collect(Collectors.joining(" "));
-                System.out.printf("%-10s %6d  %-28s %-28s %-8s %s%n", p.label(), n, stats(e), stats(f),
-                        e.isEmpty() || f.isEmpty() ? "-" : String.format("%.2fx", median(e) / median(f)), perRound);
+                System.out.printf("%-10s %6d  %-28s %-28s %-8s %-17s %s%n", p.label(), n, stats(e), stats(f),
+                        e.isEmpty() || f.isEmpty() ? "-" : String.format("%.2fx", median(e) / median(f)),
+                        none.isEmpty() || e.isEmpty() || f.isEmpty() ? "-" : String.format("%.0f / %.0f", added(e, none), added(f, none)),
+                        perRound);
             }
         }
+    }
+
+    /** Nanoseconds a configuration adds to each forwarded packet, from the median rates. */
+    private static double added(List<Double> config, List<Double> none) {
+        return 1e9 / median(config) - 1e9 / median(none);
     }
 
     private static Map<Integer, Run> byRound(List<Run> runs, String config, int n, Packet p) {
