@@ -46,6 +46,10 @@ public final class ApplianceMain implements Callable<Integer> {
     @Option(names = "--migrate", description = "Apply pending schema migrations to the store (daemon must be stopped).")
     boolean migrate;
 
+    @Option(names = "--detach-classifier", description = "Detach the eBPF classifier from dataPlane.lanInterface and remove its pins "
+            + "(uninstall; a restart never needs this: the classifier keeps running and is adopted).")
+    boolean detachClassifier;
+
     @Option(names = "--reset-admin-password", description = "Set a new random password for user admin and print it (daemon must be stopped).")
     boolean resetAdminPassword;
 
@@ -119,11 +123,33 @@ public final class ApplianceMain implements Callable<Integer> {
             if (resetAdminPassword) {
                 return resetAdmin(config);
             }
+            if (detachClassifier) {
+                return detachClassifier(config);
+            }
             return runDaemon(config);
         } catch (StoreException e) {
             err.println("patronus-appliance: " + e.getMessage());
             return 1;
         }
+    }
+
+    private int detachClassifier(ApplianceConfig config) {
+        var side = io.patronus.appliance.classify.PolicyClassifier.kernelSide(config, true);
+        if (side.isEmpty()) {
+            out.println("dataPlane.lanInterface is empty: there is no classifier to detach");
+            return 0;
+        }
+        var classifier = new io.patronus.appliance.classify.PolicyClassifier(config.site().id(), config.links(),
+                java.util.List::of, java.util.List::of, io.patronus.appliance.classify.SlotAssignments.inMemory(), side,
+                Clock.systemUTC());
+        try {
+            classifier.uninstall();
+        } catch (RuntimeException e) {
+            err.println("patronus-appliance: detaching the classifier failed: " + e.getMessage());
+            return 1;
+        }
+        out.println("classifier detached from " + side.get().lanInterface() + "; pins removed from " + side.get().pinDir());
+        return 0;
     }
 
     private int resetAdmin(ApplianceConfig config) {
