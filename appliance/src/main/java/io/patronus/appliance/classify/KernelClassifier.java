@@ -194,6 +194,17 @@ public final class KernelClassifier implements AutoCloseable {
         steer.update(ClassifierLayout.steerKey(key.site(), key.slot()), ClassifierLayout.steerValue(value.mark(), value.mask()));
     }
 
+    /** Points several steering entries at once: one batched map update, each entry seen by the next packet. */
+    public void steer(Map<SteerKey, Steer> entries) {
+        List<byte[]> keys = new ArrayList<>(entries.size());
+        List<byte[]> values = new ArrayList<>(entries.size());
+        entries.forEach((k, v) -> {
+            keys.add(ClassifierLayout.steerKey(k.site(), k.slot()));
+            values.add(ClassifierLayout.steerValue(v.mark(), v.mask()));
+        });
+        steer.updateBatch(keys, values);
+    }
+
     /** Freezes the program's clock at {@code ns} (0 = real time again); for deterministic rate-limit tests. */
     public synchronized void clock(long ns) {
         byte[] cfg = config.lookup(ClassifierLayout.u32(0)).orElse(new byte[ClassifierLayout.CONFIG_SIZE]);

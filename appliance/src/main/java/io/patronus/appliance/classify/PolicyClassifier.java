@@ -46,6 +46,7 @@ public final class PolicyClassifier implements AutoCloseable {
     private volatile ClassifierRules current = ClassifierRules.empty();
     private volatile ClassifierModel explainer = new ClassifierModel(ClassifierRules.empty());
     private volatile Status status;
+    private volatile ColourChoices choices = ColourChoices.NONE;
     private KernelClassifier kernel;
     private TcAttachment attachment;
 
@@ -98,7 +99,7 @@ public final class PolicyClassifier implements AutoCloseable {
     public synchronized void refresh() {
         ClassifierRules next;
         try {
-            next = SteeringPlan.build(localSiteId, links, sites.get(), policies.get(), slots);
+            next = SteeringPlan.build(localSiteId, links, sites.get(), policies.get(), slots, choices);
         } catch (ClassifierException e) {
             fail("the policies cannot be classified: " + e.getMessage());
             return;
@@ -112,8 +113,8 @@ public final class PolicyClassifier implements AutoCloseable {
         KernelSide k = kernelSide.get();
         Set<Integer> fresh = slots.takeFresh();
         try {
-            if (next.rules().isEmpty()) {
-                detach("no policies: unmarked traffic follows the default colour's ip rule");
+            if (next.rules().isEmpty() && next.sitePrefixes().isEmpty()) {
+                detach("no policies and no remote sites: nothing to classify");
                 publish(next);
                 return;
             }
@@ -231,11 +232,42 @@ public final class PolicyClassifier implements AutoCloseable {
         return out;
     }
 
-    /** Steers one (site, policy) pair at run time (failover); the next refresh recomputes the plan. */
-    public synchronized void steer(ClassifierRules.SteerKey key, ClassifierRules.Steer value) {
-        if (kernel != null) {
-            kernel.steer(key, value);
+    /** Where run-time colour choices (failover) come from; they survive every refresh of the plan. */
+    public void choices(ColourChoices choices) {
+        this.choices = choices;
+    }
+
+    /** One run-time steering change: a policy's (or, with policy id "", the default) traffic to a site goes over a colour. */
+    public record SteerChange(String policyId, String siteId, String colour) {
+    }
+
+    /**
+     * Applies run-time choices to the kernel in one batch (one map update per change, no rule-set rewrite), and to the
+     * explainer. Changes for sites, policies or colours the current plan does not know are skipped.
+     * Returns how many entries were written.
+     */
+    public synchronized int steer(List<SteerChange> changes) {
+        java.util.Map<String, ClassifierRules.Steer> byColour = SteeringPlan.colours(links);
+        java.util.Map<ClassifierRules.SteerKey, ClassifierRules.Steer> batch = new java.util.LinkedHashMap<>();
+        for (SteerChange c : changes) {
+            ClassifierRules.Steer st = byColour.get(c.colour());
+            Optional<Integer> site = slots.siteIndexIfAssigned(c.siteId());
+            Optional<Integer> slot = c.policyId().isEmpty() ? Optional.of(ClassifierRules.DEFAULT_SLOT) : slots.policySlotIfAssigned(c.policyId());
+            if (st == null || site.isEmpty() || slot.isEmpty()) {
+                continue;
+            }
+            batch.put(new ClassifierRules.SteerKey(site.get(), slot.get()), st);
         }
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        if (kernel != null) {
+            kernel.steer(batch);
+        }
+        java.util.Map<ClassifierRules.SteerKey, ClassifierRules.Steer> steering = new java.util.HashMap<>(current.steering());
+        steering.putAll(batch);
+        publish(new ClassifierRules(current.rules(), current.sitePrefixes(), steering));
+        return batch.size();
     }
 
     /**

@@ -119,6 +119,10 @@ public final class SlotAssignments {
         return Optional.ofNullable(policies.get(policyId));
     }
 
+    public synchronized Optional<Integer> siteIndexIfAssigned(String siteId) {
+        return Optional.ofNullable(sites.get(siteId));
+    }
+
     public synchronized int siteIndex(String siteId) {
         Integer s = sites.get(siteId);
         if (s == null) {

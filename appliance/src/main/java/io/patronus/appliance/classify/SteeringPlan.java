@@ -34,6 +34,12 @@ public final class SteeringPlan {
 
     public static ClassifierRules build(String localSiteId, List<Link> links, List<Site> sites, List<Policy> policies,
                                         SlotAssignments slots) {
+        return build(localSiteId, links, sites, policies, slots, ColourChoices.NONE);
+    }
+
+    /** As above, with run-time choices (failover) taking precedence wherever the chosen colour reaches the site. */
+    public static ClassifierRules build(String localSiteId, List<Link> links, List<Site> sites, List<Policy> policies,
+                                        SlotAssignments slots, ColourChoices choices) {
         List<Site> remote = sites.stream().filter(s -> !s.id().equals(localSiteId) && s.status() == SiteStatus.ACTIVE)
                 .sorted(Comparator.comparing(Site::id)).toList();
         List<Policy> ordered = policies.stream()
@@ -63,12 +69,14 @@ public final class SteeringPlan {
             for (IpPrefix prefix : s.lanPrefixes()) {
                 prefixes.add(new SitePrefix(index, s.id(), prefix));
             }
-            links.stream().sorted(Comparator.comparingInt(Link::priority))
-                    .filter(l -> s.endpoints().containsKey(l.colour())).findFirst()
-                    .ifPresent(l -> steering.put(new SteerKey(index, ClassifierRules.DEFAULT_SLOT), byColour.get(l.colour())));
+            choices.colour("", s.id()).flatMap(c -> usable(c, s, byColour))
+                    .or(() -> links.stream().sorted(Comparator.comparingInt(Link::priority))
+                            .filter(l -> s.endpoints().containsKey(l.colour())).findFirst().map(l -> byColour.get(l.colour())))
+                    .ifPresent(st -> steering.put(new SteerKey(index, ClassifierRules.DEFAULT_SLOT), st));
             for (Policy p : ordered) {
                 if (p.action() instanceof PolicyAction.Route r) {
-                    usable(r.primary(), s, byColour).or(() -> usable(r.backup(), s, byColour))
+                    choices.colour(p.id(), s.id()).flatMap(c -> usable(c, s, byColour))
+                            .or(() -> usable(r.primary(), s, byColour)).or(() -> usable(r.backup(), s, byColour))
                             .ifPresent(st -> steering.put(new SteerKey(index, slots.policySlot(p.id())), st));
                 }
             }

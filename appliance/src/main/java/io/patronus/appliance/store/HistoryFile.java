@@ -22,11 +22,13 @@ final class HistoryFile implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HistoryFile.class.getName());
     private final DB db;
     private final BTreeMap<String, byte[]> samples;
+    private final BTreeMap<Long, byte[]> events;
     private final Optional<String> recoveryNote;
 
     private HistoryFile(DB db, Optional<String> recoveryNote) {
         this.db = db;
         this.samples = db.treeMap("pathHistory", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+        this.events = db.treeMap("events", Serializer.LONG, Serializer.BYTE_ARRAY).createOrOpen();
         this.recoveryNote = recoveryNote;
         samples.sizeLong(); // touch the tree so damage shows now, not at the first query
     }
@@ -63,6 +65,10 @@ final class HistoryFile implements AutoCloseable {
 
     BTreeMap<String, byte[]> samples() {
         return samples;
+    }
+
+    BTreeMap<Long, byte[]> events() {
+        return events;
     }
 
     /** Present when the last open found the file damaged and replaced it. */

@@ -405,6 +405,14 @@ public final class StateStore implements AutoCloseable {
         return history.samples();
     }
 
+    /**
+     * Operational events (failover decisions, path state changes) by write-ahead log sequence; committed with each
+     * checkpoint, and rebuilt from the log for the records after it (see {@code events.EventJournal}).
+     */
+    public java.util.NavigableMap<Long, byte[]> eventsMap() {
+        return history.events();
+    }
+
     /** Present when the path history file was found damaged at open and replaced. */
     public Optional<String> historyRecoveryNote() {
         return history.recoveryNote();

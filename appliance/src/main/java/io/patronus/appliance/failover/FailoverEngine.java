@@ -1,0 +1,164 @@
+package io.patronus.appliance.failover;
+
+import io.patronus.model.Link;
+import io.patronus.model.Policy;
+import io.patronus.model.PolicyAction;
+import io.patronus.model.Site;
+import io.patronus.model.SiteStatus;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Chooses, for every (policy, remote site) and for every site's default traffic, the colour its packets use, from
+ * the paths' health alone: no controller is involved. {@link #evaluate()} is called on every path state change and
+ * on a short tick (for failback holds to expire); it returns only the changes, which the caller applies to the
+ * steering map in one batch and journals.
+ *
+ * <p>Manual choices ({@link #trigger}) win over health until {@link #clear}ed. Thread-safe (one lock).
+ */
+public final class FailoverEngine {
+    private final String localSiteId;
+    private final List<Link> links;
+    private final Supplier<List<Site>> sites;
+    private final Supplier<List<Policy>> policies;
+    private final Function<String, Optional<PathHealth>> health;
+    private final Duration failbackHold;
+    private final Clock clock;
+    private final Overrides overrides;
+    private final Map<Target, Choice> current = new HashMap<>();
+    /** Per (path, threshold): since when the path has been continuously healthy at that threshold. */
+    private final Map<String, Instant> healthySince = new HashMap<>();
+
+    public FailoverEngine(String localSiteId, List<Link> links, Supplier<List<Site>> sites, Supplier<List<Policy>> policies,
+                          Function<String, Optional<PathHealth>> health, Duration failbackHold, Overrides overrides, Clock clock) {
+        this.localSiteId = localSiteId;
+        this.links = List.copyOf(links);
+        this.sites = sites;
+        this.policies = policies;
+        this.health = health;
+        this.failbackHold = failbackHold;
+        this.overrides = overrides;
+        this.clock = clock;
+    }
+
+    public Duration failbackHold() {
+        return failbackHold;
+    }
+
+    /** Recomputes every target's choice; returns the changes (the first evaluation returns every target). */
+    public synchronized List<Decision> evaluate() {
+        Instant now = clock.instant();
+        List<Decision> changes = new ArrayList<>();
+        Map<Target, Choice> seen = new HashMap<>();
+        for (Site s : sites.get()) {
+            if (s.id().equals(localSiteId) || s.status() != SiteStatus.ACTIVE) {
+                continue;
+            }
+            Map<String, PathHealth> raw = paths(s, now);
+            Target def = new Target(Target.DEFAULT, s.id());
+            Choice d = overrides.get(def).map(c -> manual(c, raw))
+                    .orElseGet(() -> FailoverRules.defaultTraffic(held(raw, FailoverRules.DEFAULT_THRESHOLD, s.id(), now), links,
+                            currentColour(def), failbackHold, now));
+            record(def, d, raw, now, seen, changes);
+            for (Policy p : policies.get()) {
+                if (!(p.action() instanceof PolicyAction.Route r)) {
+                    continue;
+                }
+                Target t = new Target(p.id(), s.id());
+                Choice c = overrides.get(t).map(col -> manual(col, raw))
+                        .orElseGet(() -> FailoverRules.route(r.primary(), r.backup(), r.failoverThreshold(),
+                                held(raw, r.failoverThreshold(), s.id(), now), links, currentColour(t), failbackHold, now));
+                record(t, c, raw, now, seen, changes);
+            }
+        }
+        current.keySet().retainAll(seen.keySet());
+        return changes;
+    }
+
+    private static Choice manual(String colour, Map<String, PathHealth> paths) {
+        PathHealth h = paths.get(colour);
+        return new Choice(colour, Choice.Cause.MANUAL, "pinned by an operator (patronus failover trigger); " + colour + " is "
+                + (h == null ? "not a path to this site" : h.describe()));
+    }
+
+    private void record(Target t, Choice c, Map<String, PathHealth> raw, Instant now, Map<Target, Choice> seen, List<Decision> changes) {
+        seen.put(t, c);
+        Choice before = current.put(t, c);
+        if (c.colour().isEmpty()) {
+            return;
+        }
+        if (before == null || !before.colour().equals(c.colour())) {
+            Map<String, String> evidence = new LinkedHashMap<>();
+            raw.forEach((colour, h) -> evidence.put(colour, h.describe()));
+            changes.add(new Decision(now, t, Optional.ofNullable(before).map(Choice::colour).filter(x -> !x.isEmpty()), c.colour(),
+                    c.cause(), c.reason(), evidence));
+        }
+    }
+
+    private Optional<String> currentColour(Target t) {
+        return Optional.ofNullable(current.get(t)).map(Choice::colour).filter(c -> !c.isEmpty());
+    }
+
+    /** The health of this site's paths per local colour that has an endpoint at the site. */
+    private Map<String, PathHealth> paths(Site s, Instant now) {
+        Map<String, PathHealth> out = new LinkedHashMap<>();
+        for (Link l : links) {
+            if (!s.endpoints().containsKey(l.colour())) {
+                continue;
+            }
+            String pathId = io.patronus.model.Path.id(localSiteId, s.id(), l.colour());
+            out.put(l.colour(), health.apply(pathId).orElse(PathHealth.unknown(now)));
+        }
+        return out;
+    }
+
+    /** The same paths with {@code since} replaced by "healthy at this threshold since", tracked across evaluations. */
+    private Map<String, PathHealth> held(Map<String, PathHealth> raw, int threshold, String siteId, Instant now) {
+        Map<String, PathHealth> out = new LinkedHashMap<>();
+        raw.forEach((colour, h) -> {
+            String key = siteId + "|" + colour + "|" + threshold;
+            Instant since;
+            if (h.healthy(threshold)) {
+                since = healthySince.computeIfAbsent(key, k -> h.since().isBefore(now) ? h.since() : now);
+            } else {
+                healthySince.remove(key);
+                since = now;
+            }
+            out.put(colour, new PathHealth(h.status(), h.score(), since, h.detail()));
+        });
+        return out;
+    }
+
+    /** The colour in use for a target now. */
+    public synchronized Optional<Choice> choice(Target t) {
+        return Optional.ofNullable(current.get(t));
+    }
+
+    public synchronized Map<Target, Choice> choices() {
+        return Map.copyOf(current);
+    }
+
+    /** Pins a target to a colour until {@link #clear}; takes effect at the next {@link #evaluate()}. */
+    public void trigger(Target t, String colour) {
+        overrides.put(t, colour);
+    }
+
+    /** Removes a pin; returns whether there was one. */
+    public boolean clear(Target t) {
+        return overrides.remove(t);
+    }
+
+    public Overrides overrides() {
+        return overrides;
+    }
+}
