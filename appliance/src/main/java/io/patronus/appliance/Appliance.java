@@ -3,6 +3,12 @@ package io.patronus.appliance;
 import io.helidon.webserver.WebServer;
 import io.patronus.appliance.api.ApiRoute;
 import io.patronus.appliance.api.ClassifierRoutes;
+import io.patronus.appliance.api.FailoverRoutes;
+import io.patronus.appliance.events.EventJournal;
+import io.patronus.appliance.failover.FailoverEngine;
+import io.patronus.appliance.failover.FailoverService;
+import io.patronus.appliance.failover.Overrides;
+import io.patronus.appliance.failover.PathHealthSource;
 import io.patronus.appliance.classify.PolicyClassifier;
 import io.patronus.appliance.classify.SlotAssignments;
 import io.patronus.appliance.api.ApiServer;
@@ -52,12 +58,17 @@ public final class Appliance implements AutoCloseable {
     public static final String VERSION = Optional.ofNullable(Appliance.class.getPackage().getImplementationVersion()).orElse("0.1.0-dev");
     private static final System.Logger LOG = System.getLogger(Appliance.class.getName());
     private static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
+    /** How often failover re-evaluates without a path change (so failback holds expire on time). */
+    private static final Duration FAILOVER_TICK = Duration.ofMillis(200);
+    /** Events kept in the history file; older ones remain only in retired log segments. */
+    private static final int EVENTS_KEPT = 100_000;
 
     private final ApplianceConfig config;
     private final StateStore store;
     private final PathMonitor monitor;
     private final DataPlane dataPlane;
     private final PolicyClassifier classifier;
+    private final FailoverService failover;
     private final ApplianceMetrics metrics;
     private final WebServer server;
     private final Optional<String> generatedAdminPassword;
@@ -66,7 +77,7 @@ public final class Appliance implements AutoCloseable {
     private final List<ApiRoute> routes;
 
     private Appliance(ApplianceConfig config, StateStore store, PathMonitor monitor, DataPlane dataPlane,
-                      PolicyClassifier classifier, ApplianceMetrics metrics,
+                      PolicyClassifier classifier, FailoverService failover, ApplianceMetrics metrics,
                       WebServer server, Optional<String> generatedAdminPassword, ScheduledExecutorService housekeeping,
                       Instant startedAt, List<ApiRoute> routes) {
         this.config = config;
@@ -74,6 +85,7 @@ public final class Appliance implements AutoCloseable {
         this.monitor = monitor;
         this.dataPlane = dataPlane;
         this.classifier = classifier;
+        this.failover = failover;
         this.metrics = metrics;
         this.server = server;
         this.generatedAdminPassword = generatedAdminPassword;
@@ -89,6 +101,7 @@ public final class Appliance implements AutoCloseable {
         PathMonitor monitor = null;
         DataPlane dataPlane = null;
         PolicyClassifier classifier = null;
+        FailoverService failover = null;
         ScheduledExecutorService housekeeping = null;
         try {
             PasswordHasher hasher = PasswordHasher.owaspDefaults();
@@ -105,10 +118,18 @@ public final class Appliance implements AutoCloseable {
             classifier = new PolicyClassifier(config.site().id(), config.links(), store::sites, store::policies,
                     SlotAssignments.open(dataDir.resolve("classifier-slots.json")),
                     PolicyClassifier.kernelSide(config, !dataPlane.kind().equals("memory")), clock);
+            EventJournal events = new EventJournal(store, EVENTS_KEPT);
+            ApplianceMetrics metrics = new ApplianceMetrics();
+            PathMonitor pm = monitor;
+            FailoverEngine engine = new FailoverEngine(config.site().id(), config.links(), store::sites, store::policies,
+                    new PathHealthSource(pm::path, clock), config.failover().failbackHold(),
+                    Overrides.open(dataDir.resolve("failover-pins.json")), clock);
+            failover = new FailoverService(engine, classifier, events, metrics);
             classifier.refresh();
             PathMonitor m = monitor;
             DataPlane dp = dataPlane;
             PolicyClassifier pc = classifier;
+            FailoverService fs = failover;
             store.addListener(mutation -> {
                 m.refresh();
                 if (mutation instanceof Mutation.PutSite || mutation instanceof Mutation.DeleteSite) {
@@ -117,9 +138,9 @@ public final class Appliance implements AutoCloseable {
                 if (mutation instanceof Mutation.PutSite || mutation instanceof Mutation.DeleteSite
                         || mutation instanceof Mutation.PutPolicy || mutation instanceof Mutation.DeletePolicy) {
                     pc.refresh();
+                    fs.evaluateSoon();
                 }
             });
-            ApplianceMetrics metrics = new ApplianceMetrics();
             registerGauges(metrics, store);
             Instant startedAt = clock.instant();
             Appliance[] self = new Appliance[1];
@@ -130,9 +151,11 @@ public final class Appliance implements AutoCloseable {
             List<ApiRoute> routes = new java.util.ArrayList<>(v1.routes());
             // Before /v1/policies/{id}: "test" is not a policy id.
             routes.addAll(0, new ClassifierRoutes(store, classifier).routes());
+            routes.addAll(new FailoverRoutes(store, failover, events, config.links(), clock).routes());
             WebServer server = ApiServer.start(config.api().host(), config.api().port(), routes, v1::authenticate, metrics);
             dataPlane.startReconciling();
             monitor.start(Duration.ofSeconds(5));
+            failover.start(FAILOVER_TICK);
             housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "store-checkpoint");
                 t.setDaemon(true);
@@ -147,13 +170,13 @@ public final class Appliance implements AutoCloseable {
             }, CHECKPOINT_INTERVAL.toSeconds(), CHECKPOINT_INTERVAL.toSeconds(), TimeUnit.SECONDS);
             // A LAN interface that appears late or a refused rule set is retried without waiting for the next change.
             housekeeping.scheduleWithFixedDelay(classifier::retryIfFailed, 10, 10, TimeUnit.SECONDS);
-            self[0] = new Appliance(config, store, monitor, dataPlane, classifier, metrics, server, adminPassword, housekeeping, startedAt, routes);
+            self[0] = new Appliance(config, store, monitor, dataPlane, classifier, failover, metrics, server, adminPassword, housekeeping, startedAt, routes);
             return self[0];
         } catch (IOException e) {
-            cleanup(store, monitor, dataPlane, classifier, housekeeping);
+            cleanup(store, monitor, dataPlane, classifier, failover, housekeeping);
             throw new UncheckedIOException("cannot start the appliance: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            cleanup(store, monitor, dataPlane, classifier, housekeeping);
+            cleanup(store, monitor, dataPlane, classifier, failover, housekeeping);
             throw e;
         }
     }
@@ -168,9 +191,12 @@ public final class Appliance implements AutoCloseable {
     }
 
     private static void cleanup(StateStore store, PathMonitor monitor, DataPlane dataPlane, PolicyClassifier classifier,
-                                ScheduledExecutorService housekeeping) {
+                                FailoverService failover, ScheduledExecutorService housekeeping) {
         if (housekeeping != null) {
             housekeeping.shutdownNow();
+        }
+        if (failover != null) {
+            failover.close();
         }
         if (classifier != null) {
             classifier.close();
@@ -310,10 +336,15 @@ public final class Appliance implements AutoCloseable {
     public void close() {
         server.stop();
         housekeeping.shutdownNow();
+        failover.close();
         monitor.close();
         classifier.close();
         dataPlane.close();
         store.close();
+    }
+
+    public FailoverService failover() {
+        return failover;
     }
 
     public PolicyClassifier classifier() {

@@ -24,11 +24,12 @@ import java.util.Objects;
  * @param dataPlane  which data plane to run
  * @param wal        write-ahead log and checkpoint tuning
  * @param history    how long path health history is kept
+ * @param failover   path probing and failover tuning
  * @param links      the WAN uplinks, at least one, names and colours unique
  * @param slaClasses the service-level classes, at least one, names unique
  */
 public record ApplianceConfig(SiteIdentity site, Api api, Path dataDir, DataPlane dataPlane, Wal wal,
-                              History history, List<Link> links, List<SlaClass> slaClasses) {
+                              History history, Failover failover, List<Link> links, List<SlaClass> slaClasses) {
     private static final YAMLMapper YAML = YAMLMapper.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
@@ -42,6 +43,7 @@ public record ApplianceConfig(SiteIdentity site, Api api, Path dataDir, DataPlan
         Objects.requireNonNull(dataPlane, "dataPlane");
         Objects.requireNonNull(wal, "wal");
         Objects.requireNonNull(history, "history");
+        Objects.requireNonNull(failover, "failover");
         links = List.copyOf(links);
         slaClasses = List.copyOf(slaClasses);
     }
@@ -121,6 +123,25 @@ public record ApplianceConfig(SiteIdentity site, Api api, Path dataDir, DataPlan
     }
 
     /**
+     * Path probing and failover.
+     *
+     * @param probeInterval    time between two probes of a path
+     * @param detectMultiplier probes lost in a row that make a path down
+     * @param recoveryProbes   good probes in a row before a path counts as up again (after its hold-down)
+     * @param probePort        UDP port of the probe reflector every appliance runs on its LAN address
+     * @param slaClass         the SLA class paths are measured against (one of slaClasses)
+     * @param failbackHold     how long a preferred path must stay healthy before traffic moves back to it
+     */
+    public record Failover(Duration probeInterval, int detectMultiplier, int recoveryProbes, int probePort, String slaClass,
+                           Duration failbackHold) {
+        public Failover {
+            Objects.requireNonNull(probeInterval, "probeInterval");
+            Objects.requireNonNull(slaClass, "slaClass");
+            Objects.requireNonNull(failbackHold, "failbackHold");
+        }
+    }
+
+    /**
      * The effective configuration as YAML in the file's own shape and units, for {@code patronus debug dump}; loading
      * it back gives an equal configuration. The configuration holds no secret (passwords and keys live in the
      * state store), so nothing needs redacting; a secret setting added later must be rendered as {@code <redacted>}.
@@ -136,6 +157,9 @@ public record ApplianceConfig(SiteIdentity site, Api api, Path dataDir, DataPlan
                 "maxBatchBytes", Units.size(wal.maxBatchBytes()), "checkpointEvery", wal.checkpointEvery()));
         root.put("history", ordered("rawRetention", Units.duration(history.rawRetention()),
                 "aggregateRetention", Units.duration(history.aggregateRetention())));
+        root.put("failover", ordered("probeInterval", Units.duration(failover.probeInterval()), "detectMultiplier",
+                failover.detectMultiplier(), "recoveryProbes", failover.recoveryProbes(), "probePort", failover.probePort(),
+                "slaClass", failover.slaClass(), "failbackHold", Units.duration(failover.failbackHold())));
         root.put("links", links.stream().map(l -> ordered("name", l.name(), "iface", l.iface(), "colour", l.colour(),
                 "priority", l.priority(), "bandwidthKbps", l.bandwidthKbps())).toList());
         root.put("slaClasses", slaClasses.stream().map(s -> ordered("name", s.name(), "maxLatencyMs", number(s.maxLatencyMs()),

@@ -88,12 +88,13 @@ public final class ConfigLoader {
 
     /** The keys of every mapping, in file order, by shape: "" is the top level, "links[]" an entry of links. */
     static final Map<String, List<String>> MAPPINGS = Map.of(
-            "", List.of("site", "api", "dataDir", "dataPlane", "wal", "history", "links", "slaClasses"),
+            "", List.of("site", "api", "dataDir", "dataPlane", "wal", "history", "failover", "links", "slaClasses"),
             "site", List.of("id", "name", "location"),
             "api", List.of("host", "port", "tokenTtl"),
             "dataPlane", List.of("mode", "lanInterface", "bpfPinDir", "classifierAttach"),
             "wal", List.of("segmentBytes", "maxBatchWait", "maxBatchBytes", "checkpointEvery"),
             "history", List.of("rawRetention", "aggregateRetention"),
+            "failover", List.of("probeInterval", "detectMultiplier", "recoveryProbes", "probePort", "slaClass", "failbackHold"),
             "links[]", List.of("name", "iface", "colour", "priority", "bandwidthKbps"),
             "slaClasses[]", List.of("name", "maxLatencyMs", "maxLossPct", "maxJitterMs"));
 
@@ -104,7 +105,8 @@ public final class ConfigLoader {
     public static final List<String> SCALAR_KEYS = List.of("site.id", "site.name", "site.location", "api.host", "api.port",
             "api.tokenTtl", "dataDir", "dataPlane.mode", "dataPlane.lanInterface", "dataPlane.bpfPinDir",
             "dataPlane.classifierAttach", "wal.segmentBytes", "wal.maxBatchWait", "wal.maxBatchBytes",
-            "wal.checkpointEvery", "history.rawRetention", "history.aggregateRetention");
+            "wal.checkpointEvery", "history.rawRetention", "history.aggregateRetention", "failover.probeInterval", "failover.detectMultiplier",
+            "failover.recoveryProbes", "failover.probePort", "failover.slaClass", "failover.failbackHold");
 
     private static final Pattern FILE_POSITION = Pattern.compile(":(\\d+):(\\d+)$");
 
@@ -589,10 +591,23 @@ public final class ConfigLoader {
             ApplianceConfig.History history = new ApplianceConfig.History(
                     duration("history.rawRetention", Duration.ofMinutes(1), Duration.ofDays(30)),
                     duration("history.aggregateRetention", Duration.ofHours(1), Duration.ofDays(3650)));
+            ApplianceConfig.Failover failover = new ApplianceConfig.Failover(
+                    duration("failover.probeInterval", Duration.ofMillis(10), Duration.ofSeconds(10)),
+                    (int) whole("failover.detectMultiplier", 1, 100),
+                    (int) whole("failover.recoveryProbes", 1, 10_000),
+                    (int) whole("failover.probePort", 1, 65535),
+                    text("failover.slaClass", v -> Check.id("slaClass", v)),
+                    duration("failover.failbackHold", Duration.ZERO, Duration.ofDays(1)));
             List<Link> links = links();
             List<SlaClass> slas = slaClasses();
+            // "default" (the embedded value) falls back to the first class when a file's list has none of that name.
+            if (!failover.slaClass().equals("default") && !slas.isEmpty()
+                    && slas.stream().noneMatch(x -> x.name().equals(failover.slaClass()))) {
+                problem("failover.slaClass", "must name one of the slaClasses (" + String.join(", ",
+                        slas.stream().map(SlaClass::name).toList()) + "), was '" + clip(failover.slaClass()) + "'");
+            }
             if (b.problems.isEmpty()) {
-                b.config = new ApplianceConfig(site, api, dataDir, new ApplianceConfig.DataPlane(mode, lan, pinDir, attach), wal, history, links, slas);
+                b.config = new ApplianceConfig(site, api, dataDir, new ApplianceConfig.DataPlane(mode, lan, pinDir, attach), wal, history, failover, links, slas);
             }
         }
 

@@ -36,6 +36,8 @@ public final class FailoverEngine {
     private final Clock clock;
     private final Overrides overrides;
     private final Map<Target, Choice> current = new HashMap<>();
+    /** The route each policy target was decided under: an edited policy starts afresh (no failback hold). */
+    private final Map<Target, PolicyAction.Route> routes = new HashMap<>();
     /** Per (path, threshold): since when the path has been continuously healthy at that threshold. */
     private final Map<String, Instant> healthySince = new HashMap<>();
 
@@ -75,6 +77,9 @@ public final class FailoverEngine {
                     continue;
                 }
                 Target t = new Target(p.id(), s.id());
+                if (!r.equals(routes.put(t, r))) {
+                    current.remove(t); // a new or edited policy: its choice is a plan, not a failover to hold against
+                }
                 Choice c = overrides.get(t).map(col -> manual(col, raw))
                         .orElseGet(() -> FailoverRules.route(r.primary(), r.backup(), r.failoverThreshold(),
                                 held(raw, r.failoverThreshold(), s.id(), now), links, currentColour(t), failbackHold, now));
@@ -82,6 +87,7 @@ public final class FailoverEngine {
             }
         }
         current.keySet().retainAll(seen.keySet());
+        routes.keySet().retainAll(seen.keySet());
         return changes;
     }
 

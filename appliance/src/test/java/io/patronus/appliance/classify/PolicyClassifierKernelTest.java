@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@link PolicyClassifier} against the real kernel on a veth in the host namespace (no addresses, nothing routed):
- * attach with the first policy, adopt after a crash-like close, detach when the last policy goes, uninstall.
+ * attach with the first site or policy, adopt after a crash-like close, detach when nothing is left, uninstall.
  */
 class PolicyClassifierKernelTest {
     private String lan;
@@ -92,13 +92,18 @@ class PolicyClassifierKernelTest {
 
     @ParameterizedTest
     @EnumSource(value = AttachMode.class, names = {"TCX", "CLSACT"})
-    void firstPolicyAttaches_restartAdoptsWithoutDetaching_lastPolicyDetaches(AttachMode mode) {
+    void sitesOrPoliciesAttach_restartAdoptsWithoutDetaching_nothingLeftDetaches(AttachMode mode) {
         SlotAssignments slots = SlotAssignments.inMemory();
+        List<Site> keep = List.copyOf(sites);
+        sites.clear();
         PolicyClassifier first = classifier(mode, slots);
         first.refresh();
-        assertEquals("detached", first.status().state(), "no policies, nothing attached");
+        assertEquals("detached", first.status().state(), "no sites and no policies, nothing attached");
         assertTrue(TcAttachment.adopt(ifindex(), TcDirection.INGRESS, pinDir.resolve("link_lan_ingress")).isEmpty());
 
+        sites.addAll(keep);
+        first.refresh();
+        assertEquals("attached", first.status().state(), "a remote site alone needs per-site default steering");
         policies.add(new Policy("drop-all", "drop all", 1, PolicyMatch.any(), new PolicyAction.Drop()));
         first.refresh();
         assertEquals("attached", first.status().state(), first.status().toString());
@@ -117,9 +122,12 @@ class PolicyClassifierKernelTest {
 
         policies.clear();
         second.refresh();
+        assertEquals("attached", second.status().state(), "the site's default traffic is still steered");
+        sites.clear();
+        second.refresh();
         assertEquals("detached", second.status().state());
         assertTrue(TcAttachment.adopt(ifindex(), TcDirection.INGRESS, pinDir.resolve("link_lan_ingress")).isEmpty(),
-                "nothing attached once the last policy is gone");
+                "nothing attached once there is nothing to classify");
         second.close();
     }
 

@@ -151,7 +151,9 @@ class ConfigLoaderTest {
                 {"api.tokenTtl", "1m"}, {"dataDir", "/tmp/p"}, {"dataPlane.mode", "USERSPACE"}, {"dataPlane.lanInterface", "br-lan"},
                 {"dataPlane.bpfPinDir", "/run/bpf/p"}, {"dataPlane.classifierAttach", "CLSACT"}, {"wal.segmentBytes", "1GiB"},
                 {"wal.maxBatchWait", "1s"}, {"wal.maxBatchBytes", "4KiB"}, {"wal.checkpointEvery", "10000000"},
-                {"history.rawRetention", "30d"}, {"history.aggregateRetention", "1h"}};
+                {"history.rawRetention", "30d"}, {"history.aggregateRetention", "1h"}, {"failover.probeInterval", "50ms"},
+                {"failover.detectMultiplier", "5"}, {"failover.recoveryProbes", "20"}, {"failover.probePort", "52000"},
+                {"failover.slaClass", "realtime"}, {"failover.failbackHold", "1m"}};
         assertEquals(ConfigLoader.SCALAR_KEYS, java.util.Arrays.stream(values).map(v -> v[0]).toList());
         for (String[] v : values) {
             env.put(ConfigLoader.envName(v[0]), v[1]);
@@ -164,6 +166,7 @@ class ConfigLoaderTest {
                 ApplianceConfig.ClassifierAttach.CLSACT), c.dataPlane());
         assertEquals(new ApplianceConfig.Wal(1L << 30, Duration.ofSeconds(1), 4L << 10, 10_000_000), c.wal());
         assertEquals(new ApplianceConfig.History(Duration.ofDays(30), Duration.ofHours(1)), c.history());
+        assertEquals(new ApplianceConfig.Failover(Duration.ofMillis(50), 5, 20, 52000, "realtime", Duration.ofMinutes(1)), c.failover());
     }
 
     @Test

@@ -51,7 +51,7 @@ class FailoverEngineTest {
     private final Site s2 = new Site("s2", "S2", "", Fixtures.randomKey(),
             Map.of("fiber", Endpoint.parse("192.0.2.2:51820"), "lte", Endpoint.parse("198.51.100.2:51821")),
             List.of(IpPrefix.parse("100.64.2.0/24")), SiteStatus.ACTIVE, t0);
-    private final Policy voice = new Policy("voice", "voice", 10, PolicyMatch.any(), new PolicyAction.Route("lte", "fiber", 70));
+    private Policy voice = new Policy("voice", "voice", 10, PolicyMatch.any(), new PolicyAction.Route("lte", "fiber", 70));
 
     private void path(String colour, PathStatus s, int score) {
         health.put("s1:s2:" + colour, new PathHealth(s, score, now, ""));
@@ -131,6 +131,20 @@ class FailoverEngineTest {
         now = now.plusSeconds(31); // lte has been healthy longer than the failback hold
         assertTrue(restarted.clear(new Target("voice", "s2")));
         assertEquals("lte", restarted.evaluate().getFirst().to());
+    }
+
+    @Test
+    void evaluate_policyEditedToNewPrimary_movesAtOnceWithoutFailbackHold() {
+        path("fiber", PathStatus.UP, 100);
+        path("lte", PathStatus.UP, 100);
+        FailoverEngine e = engine(Overrides.inMemory());
+        e.evaluate();
+        assertEquals("lte", e.choice(new Target("voice", "s2")).orElseThrow().colour());
+        voice = new Policy("voice", "voice", 10, PolicyMatch.any(), new PolicyAction.Route("fiber", "lte", 70));
+        List<Decision> d = e.evaluate();
+        assertEquals(1, d.size());
+        assertEquals("fiber", d.getFirst().to());
+        assertEquals(Choice.Cause.PRIMARY, d.getFirst().cause());
     }
 
     @Test

@@ -122,7 +122,9 @@ public final class LabAppliance implements AutoCloseable {
         String status = nl < 0 ? out : out.substring(nl + 1);
         String json = nl < 0 ? "" : out.substring(0, nl);
         if (r.exitCode() != 0 || !status.startsWith("2")) {
-            throw new IllegalStateException(method + " " + path + " on site " + site + " failed (" + status + "): " + json);
+            List<String> log = new ArrayList<>(output);
+            throw new IllegalStateException(method + " " + path + " on site " + site + " failed (" + status + "): " + json
+                    + "\nlast appliance log lines:\n" + String.join("\n", log.subList(Math.max(0, log.size() - 30), log.size())));
         }
         try {
             return json.isEmpty() ? null : Json.mapper().readTree(json);
