@@ -23,6 +23,8 @@ import io.patronus.appliance.paths.PathHistory;
 import io.patronus.appliance.paths.PathMonitor;
 import io.patronus.appliance.paths.PathProbe;
 import io.patronus.appliance.paths.TunnelPathProbe;
+import io.patronus.appliance.paths.ProbedPaths;
+import io.patronus.appliance.classify.SteeringPlan;
 import io.patronus.appliance.store.Mutation;
 import io.patronus.appliance.store.StateStore;
 import io.patronus.appliance.store.StoreOptions;
@@ -69,6 +71,7 @@ public final class Appliance implements AutoCloseable {
     private final DataPlane dataPlane;
     private final PolicyClassifier classifier;
     private final FailoverService failover;
+    private final ProbedPaths probed;
     private final ApplianceMetrics metrics;
     private final WebServer server;
     private final Optional<String> generatedAdminPassword;
@@ -77,7 +80,7 @@ public final class Appliance implements AutoCloseable {
     private final List<ApiRoute> routes;
 
     private Appliance(ApplianceConfig config, StateStore store, PathMonitor monitor, DataPlane dataPlane,
-                      PolicyClassifier classifier, FailoverService failover, ApplianceMetrics metrics,
+                      PolicyClassifier classifier, FailoverService failover, ProbedPaths probed, ApplianceMetrics metrics,
                       WebServer server, Optional<String> generatedAdminPassword, ScheduledExecutorService housekeeping,
                       Instant startedAt, List<ApiRoute> routes) {
         this.config = config;
@@ -86,6 +89,7 @@ public final class Appliance implements AutoCloseable {
         this.dataPlane = dataPlane;
         this.classifier = classifier;
         this.failover = failover;
+        this.probed = probed;
         this.metrics = metrics;
         this.server = server;
         this.generatedAdminPassword = generatedAdminPassword;
@@ -102,17 +106,26 @@ public final class Appliance implements AutoCloseable {
         DataPlane dataPlane = null;
         PolicyClassifier classifier = null;
         FailoverService failover = null;
+        ProbedPaths probed = null;
         ScheduledExecutorService housekeeping = null;
         try {
             PasswordHasher hasher = PasswordHasher.owaspDefaults();
             Optional<String> adminPassword = bootstrapAdmin(store, hasher, clock);
             TokenService tokens = TokenService.fromKeyFile(dataDir.resolve("secrets").resolve("jwt.key"),
                     config.api().tokenTtl(), clock);
-            SlaClass sla = config.slaClasses().stream().filter(s -> s.name().equals("default")).findFirst()
+            SlaClass sla = config.slaClasses().stream().filter(s -> s.name().equals(config.failover().slaClass())).findFirst()
                     .orElse(config.slaClasses().getFirst());
             dataPlane = DataPlane.start(config, DataPlane.choose(config), store::sites, clock);
-            PathProbe probe = dataPlane.kind().equals("memory") ? new EmulatedPathProbe()
-                    : new TunnelPathProbe(dataPlane, config.site().id());
+            boolean real = !dataPlane.kind().equals("memory");
+            if (real && !config.dataPlane().lanInterface().isEmpty()) {
+                Map<String, Integer> marks = new LinkedHashMap<>();
+                SteeringPlan.colours(config.links()).forEach((colour, steer) -> marks.put(colour, steer.mark()));
+                probed = new ProbedPaths(config.site().id(), config.links(), marks, store::sites, config.dataPlane().lanInterface(),
+                        config.failover().probePort(), config.failover().probeInterval(), config.failover().detectMultiplier(),
+                        config.failover().recoveryProbes(), sla).start();
+            }
+            PathProbe probe = !real ? new EmulatedPathProbe()
+                    : probed != null ? probed : new TunnelPathProbe(dataPlane, config.site().id());
             monitor = new PathMonitor(config.site().id(), config.links(), store::sites, probe, sla,
                     new PathHistory(store.historyMap(), config.history().rawRetention()), clock);
             classifier = new PolicyClassifier(config.site().id(), config.links(), store::sites, store::policies,
@@ -121,10 +134,39 @@ public final class Appliance implements AutoCloseable {
             EventJournal events = new EventJournal(store, EVENTS_KEPT);
             ApplianceMetrics metrics = new ApplianceMetrics();
             PathMonitor pm = monitor;
+            ProbedPaths pp = probed;
+            java.util.function.Function<String, Optional<io.patronus.appliance.failover.PathHealth>> health =
+                    pp != null ? pp::health : new PathHealthSource(pm::path, clock);
             FailoverEngine engine = new FailoverEngine(config.site().id(), config.links(), store::sites, store::policies,
-                    new PathHealthSource(pm::path, clock), config.failover().failbackHold(),
+                    health, config.failover().failbackHold(),
                     Overrides.open(dataDir.resolve("failover-pins.json")), clock);
             failover = new FailoverService(engine, classifier, events, metrics);
+            if (pp != null) {
+                FailoverService f = failover;
+                pp.addListener((before, after) -> {
+                    f.evaluateSoon();
+                    Map<String, Object> details = new LinkedHashMap<>();
+                    details.put("pathId", after.pathId());
+                    details.put("from", before.status().wire());
+                    details.put("to", after.status().wire());
+                    details.put("reason", after.reason());
+                    details.put("score", after.score());
+                    details.put("rttMs", after.rttMs());
+                    details.put("lossPct", after.lossPct());
+                    details.put("jitterMs", after.jitterMs());
+                    details.put("holdDownSeconds", after.holdDown().toMillis() / 1000.0);
+                    events.append(io.patronus.appliance.wal.RecordType.PATH_EVENT, after.since(), "path", after.pathId(),
+                            after.pathId() + ": " + before.status().wire() + " -> " + after.status().wire() + " (" + after.reason() + ")",
+                            details);
+                    metrics.count("patronus_path_state_changes", "to", after.status().wire());
+                });
+                pp.addCarrierListener((colour, up, iface) -> {
+                    f.evaluateSoon();
+                    events.append(io.patronus.appliance.wal.RecordType.PATH_EVENT, java.time.Instant.now(), "path", iface,
+                            "link " + iface + " (" + colour + ") is " + (up ? "up again; its paths recover through probes" : "down: its paths are down"),
+                            Map.of("colour", colour, "iface", iface, "up", up));
+                });
+            }
             classifier.refresh();
             PathMonitor m = monitor;
             DataPlane dp = dataPlane;
@@ -132,6 +174,9 @@ public final class Appliance implements AutoCloseable {
             FailoverService fs = failover;
             store.addListener(mutation -> {
                 m.refresh();
+                if (pp != null && (mutation instanceof Mutation.PutSite || mutation instanceof Mutation.DeleteSite)) {
+                    pp.refresh();
+                }
                 if (mutation instanceof Mutation.PutSite || mutation instanceof Mutation.DeleteSite) {
                     dp.reconcileSoon();
                 }
@@ -154,7 +199,8 @@ public final class Appliance implements AutoCloseable {
             routes.addAll(new FailoverRoutes(store, failover, events, config.links(), clock).routes());
             WebServer server = ApiServer.start(config.api().host(), config.api().port(), routes, v1::authenticate, metrics);
             dataPlane.startReconciling();
-            monitor.start(Duration.ofSeconds(5));
+            // With probes the monitor only copies the prober's state (cheap); emulated paths are measured every 5 s.
+            monitor.start(probed != null ? Duration.ofSeconds(1) : Duration.ofSeconds(5));
             failover.start(FAILOVER_TICK);
             housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "store-checkpoint");
@@ -170,12 +216,18 @@ public final class Appliance implements AutoCloseable {
             }, CHECKPOINT_INTERVAL.toSeconds(), CHECKPOINT_INTERVAL.toSeconds(), TimeUnit.SECONDS);
             // A LAN interface that appears late or a refused rule set is retried without waiting for the next change.
             housekeeping.scheduleWithFixedDelay(classifier::retryIfFailed, 10, 10, TimeUnit.SECONDS);
-            self[0] = new Appliance(config, store, monitor, dataPlane, classifier, failover, metrics, server, adminPassword, housekeeping, startedAt, routes);
+            self[0] = new Appliance(config, store, monitor, dataPlane, classifier, failover, probed, metrics, server, adminPassword, housekeeping, startedAt, routes);
             return self[0];
         } catch (IOException e) {
+            if (probed != null) {
+                probed.close();
+            }
             cleanup(store, monitor, dataPlane, classifier, failover, housekeeping);
             throw new UncheckedIOException("cannot start the appliance: " + e.getMessage(), e);
         } catch (RuntimeException e) {
+            if (probed != null) {
+                probed.close();
+            }
             cleanup(store, monitor, dataPlane, classifier, failover, housekeeping);
             throw e;
         }
@@ -338,6 +390,9 @@ public final class Appliance implements AutoCloseable {
         housekeeping.shutdownNow();
         failover.close();
         monitor.close();
+        if (probed != null) {
+            probed.close();
+        }
         classifier.close();
         dataPlane.close();
         store.close();

@@ -99,9 +99,10 @@ public final class PathMonitor implements AutoCloseable {
             if (remote == null || link.isEmpty()) {
                 continue;
             }
-            PathProbe.Measurement m = probe.measure(link.get(), remote, now);
-            int score = HealthScorer.score(m, sla);
-            PathStatus status = HealthScorer.status(m, sla);
+            Optional<PathProbe.Assessment> a = probe.assess(link.get(), remote, now);
+            PathProbe.Measurement m = a.map(PathProbe.Assessment::measurement).orElseGet(() -> probe.measure(link.get(), remote, now));
+            int score = a.map(PathProbe.Assessment::score).orElseGet(() -> HealthScorer.score(m, sla));
+            PathStatus status = a.map(PathProbe.Assessment::status).orElseGet(() -> HealthScorer.status(m, sla));
             Path measured = new Path(p.id(), p.sourceSite(), p.destinationSite(), p.colour(), m.latencyMs(),
                     m.packetLossPct(), m.jitterMs(), score, status, Optional.of(now));
             current.put(p.id(), measured);

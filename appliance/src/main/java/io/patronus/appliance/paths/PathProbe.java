@@ -1,5 +1,7 @@
 package io.patronus.appliance.paths;
 
+import java.util.Optional;
+
 import io.patronus.model.Link;
 import io.patronus.model.Site;
 
@@ -12,6 +14,18 @@ public interface PathProbe {
 
     /** Latency, loss and jitter of the path right now; the score and status are computed by the caller. */
     Measurement measure(Link link, Site remote, Instant now);
+
+    /**
+     * A full assessment (measurement, score and status) when the probe keeps a state machine of its own; empty means
+     * "score the measurement with {@link HealthScorer}".
+     */
+    default Optional<Assessment> assess(Link link, Site remote, Instant now) {
+        return Optional.empty();
+    }
+
+    /** A measurement with the probe's own score and status. */
+    record Assessment(Measurement measurement, int score, io.patronus.model.PathStatus status) {
+    }
 
     /** A raw measurement. */
     record Measurement(double latencyMs, double packetLossPct, double jitterMs) {

@@ -39,6 +39,11 @@ public final class LabAppliance implements AutoCloseable {
 
     /** Writes the site's config (links on the lab's WAN interfaces, userspace WireGuard) and starts the appliance. */
     public static LabAppliance start(Lab lab, int site, Path dir, String password) throws IOException {
+        return start(lab, site, dir, password, "");
+    }
+
+    /** As above, with more top-level YAML appended to the site's configuration (e.g. failover or SLA settings). */
+    public static LabAppliance start(Lab lab, int site, Path dir, String password, String extraYaml) throws IOException {
         LabAppliance a = new LabAppliance(lab, site, dir);
         StringBuilder links = new StringBuilder();
         int priority = 10;
@@ -53,7 +58,7 @@ public final class LabAppliance implements AutoCloseable {
                 dataDir: %s
                 dataPlane: { mode: userspace, lanInterface: lan0, bpfPinDir: %s }
                 links:
-                %s""".formatted(site, site, a.dataDir, lab.describe(site).get("BPF_PIN_DIR"), links));
+                %s%s""".formatted(site, site, a.dataDir, lab.describe(site).get("BPF_PIN_DIR"), links, extraYaml));
         a.password = password;
         a.launch();
         return a;

@@ -1,0 +1,427 @@
+package io.patronus.appliance.probe;
+
+import java.util.Arrays;
+
+/**
+ * The statistics of one path, fed with its probes: which were sent, answered or lost, and the four timestamps of
+ * each reply.
+ *
+ * <ul>
+ *   <li>RTT = {@code (t4 - t1) - (t3 - t2)}: the round trip without the reflector's dwell time (t1, t4 on our clock,
+ *   t2, t3 on the reflector's, so no synchronised clocks are needed). A reply whose dwell time is negative or longer
+ *   than the round trip (a broken reflector) counts with {@code t4 - t1}.
+ *   <li>RTT EWMA with alpha 1/8 (the first sample initialises it), and the 50th, 95th and 99th percentiles, nearest
+ *   rank, over the last {@code rttWindow} samples (default 100, 10 s at 10 probes/s).
+ *   <li>Jitter: the RFC 3550 interarrival-jitter estimator {@code J += (|D| - J) / 16} where D is the difference of
+ *   consecutive transit times in order of arrival. Our transit time is the round trip (one-way transit needs no
+ *   synchronised clocks for D either, but the round trip is what the sender's traffic sees both ways).
+ *   <li>Loss: the share of lost probes among the last {@code lossWindow} decided regular probes (default 100). A
+ *   probe is decided when its reply comes in time or when it is declared lost; a reply arriving after that is
+ *   "late": its RTT and jitter are used, but the probe stays lost, so it is never counted twice. Extra probes
+ *   ({@link #sentExtra}) do not count here.
+ *   <li>The loss streak: probes lost in a row with no reply (not even a late one) to any later probe, with the
+ *   sequence numbers and send times of its first and last probe, for the DOWN rule of {@link PathStateMachine}.
+ * </ul>
+ *
+ * <p>Probes are identified by a 64-bit sequence number that the sender increments by one per probe; the wire carries
+ * its low 32 bits. Up to {@value #MAX_IN_FLIGHT} probes can be in flight; a probe still unanswered when that many
+ * newer ones were sent is declared lost. A reply is matched only if its sequence number and echoed {@code t1} are
+ * those of a probe we sent; others count as unknown and change nothing.
+ *
+ * <p>Thread-safety: none; one path is fed by one thread (the prober's loop). {@link #estimates()} allocates a small
+ * immutable snapshot; everything else is allocation-free.
+ */
+public final class PathEstimator {
+    public static final int DEFAULT_LOSS_WINDOW = 100;
+    public static final int DEFAULT_RTT_WINDOW = 100;
+    static final int MAX_IN_FLIGHT = 4096;
+    private static final int MASK = MAX_IN_FLIGHT - 1;
+    private static final byte FREE = 0;
+    private static final byte PENDING = 1;
+    private static final byte ANSWERED = 2;
+    private static final byte LOST = 3;
+    private static final byte LOST_ANSWERED = 4;
+
+    /** What a reply turned out to be. */
+    public enum ReplyKind {
+        /** The first reply to a probe still waiting for it: counted as received. */
+        ON_TIME,
+        /** A reply to a probe already declared lost: RTT and jitter used, the probe stays lost. */
+        LATE,
+        /** A second reply to the same probe: ignored. */
+        DUPLICATE,
+        /** Not a probe of ours in flight (too old, wrong t1): ignored. */
+        UNKNOWN
+    }
+
+    private final int lossWindow;
+    private final int rttWindow;
+
+    private final long[] probeSeq = new long[MAX_IN_FLIGHT];
+    private final long[] probeSent = new long[MAX_IN_FLIGHT];
+    private final byte[] probeState = new byte[MAX_IN_FLIGHT];
+    private final boolean[] probeExtra = new boolean[MAX_IN_FLIGHT];
+    private long head;
+    private long next;
+
+    private final boolean[] outcomes;
+    private int outcomeAt;
+    private int outcomeCount;
+    private int lostInWindow;
+
+    private final double[] rttRing;
+    private final double[] rttSorted;
+    private int rttAt;
+    private int rttCount;
+    private double rttEwma;
+    private double rttLast;
+    private double jitter;
+    private boolean haveTransit;
+
+    private long sent;
+    private long received;
+    private long lost;
+    private long late;
+    private long duplicates;
+    private long unknown;
+    private long highestAnswered;
+    private int consecutiveLost;
+    private long streakFirstSeq;
+    private long streakLastSeq;
+    private long streakFirstSent;
+    private long streakLastSent;
+
+    /** An estimator with the default windows (100 probes for loss, 100 samples for RTT percentiles). */
+    public PathEstimator() {
+        this(DEFAULT_LOSS_WINDOW, DEFAULT_RTT_WINDOW);
+    }
+
+    public PathEstimator(int lossWindow, int rttWindow) {
+        this(lossWindow, rttWindow, 1);
+    }
+
+    /** Starting at sequence number {@code firstSeq} (tests use it to cross the 32-bit wrap of the wire field). */
+    PathEstimator(int lossWindow, int rttWindow, long firstSeq) {
+        if (firstSeq < 1) {
+            throw new ProbeException("firstSeq must be at least 1, was " + firstSeq);
+        }
+        this.head = firstSeq;
+        this.next = firstSeq;
+        if (lossWindow < 1 || lossWindow > 100_000) {
+            throw new ProbeException("lossWindow must be between 1 and 100000 probes, was " + lossWindow);
+        }
+        if (rttWindow < 1 || rttWindow > 100_000) {
+            throw new ProbeException("rttWindow must be between 1 and 100000 samples, was " + rttWindow);
+        }
+        this.lossWindow = lossWindow;
+        this.rttWindow = rttWindow;
+        this.outcomes = new boolean[lossWindow];
+        this.rttRing = new double[rttWindow];
+        this.rttSorted = new double[rttWindow];
+    }
+
+    /** The sequence number the next probe must carry (the first is 1). */
+    public long nextSeq() {
+        return next;
+    }
+
+    /**
+     * Records probe {@code seq} (which must be {@link #nextSeq()}) as sent at {@code t1Nanos}. Returns the sequence
+     * number of a probe that had to be declared lost to make room ({@value #MAX_IN_FLIGHT} in flight), or 0.
+     */
+    public long sent(long seq, long t1Nanos) {
+        return sent(seq, t1Nanos, false);
+    }
+
+    /**
+     * Like {@link #sent(long, long)} for an extra probe, sent between the regular ones while a reply is overdue:
+     * it counts for RTT, jitter and the loss streak but not for the loss percentage, which would otherwise
+     * over-sample exactly the lossy moments.
+     */
+    public long sentExtra(long seq, long t1Nanos) {
+        return sent(seq, t1Nanos, true);
+    }
+
+    private long sent(long seq, long t1Nanos, boolean extra) {
+        if (seq != next) {
+            throw new ProbeException("probe sequence numbers must follow each other: expected " + next + ", got " + seq);
+        }
+        long evicted = 0;
+        while (next - head >= MAX_IN_FLIGHT) {
+            int i = (int) (head & MASK);
+            if (probeState[i] == PENDING) {
+                declareLost(i);
+                evicted = probeSeq[i];
+            }
+            head++;
+        }
+        int i = (int) (seq & MASK);
+        probeSeq[i] = seq;
+        probeSent[i] = t1Nanos;
+        probeState[i] = PENDING;
+        probeExtra[i] = extra;
+        next = seq + 1;
+        sent++;
+        return evicted;
+    }
+
+    /**
+     * Records a reply carrying wire sequence number {@code wireSeq} (the low 32 bits), sender time {@code t1},
+     * reflector times {@code t2} and {@code t3}, received at {@code t4} (same clock as t1).
+     */
+    public ReplyKind reply(int wireSeq, long t1, long t2, long t3, long t4) {
+        long seq = fullSeq(wireSeq);
+        if (seq < 1 || seq >= next || next - seq > MAX_IN_FLIGHT) {
+            unknown++;
+            return ReplyKind.UNKNOWN;
+        }
+        int i = (int) (seq & MASK);
+        if (probeSeq[i] != seq || probeSent[i] != t1 || probeState[i] == FREE) {
+            unknown++;
+            return ReplyKind.UNKNOWN;
+        }
+        ReplyKind kind = switch (probeState[i]) {
+            case PENDING -> ReplyKind.ON_TIME;
+            case LOST -> ReplyKind.LATE;
+            default -> ReplyKind.DUPLICATE;
+        };
+        if (kind == ReplyKind.DUPLICATE) {
+            duplicates++;
+            return kind;
+        }
+        long total = t4 - t1;
+        long dwell = t3 - t2;
+        long rttNanos = dwell >= 0 && dwell <= total ? total - dwell : total;
+        rttSample(Math.max(0, rttNanos) / 1e6);
+        highestAnswered = Math.max(highestAnswered, seq);
+        if (kind == ReplyKind.ON_TIME) {
+            probeState[i] = ANSWERED;
+            received++;
+            if (!probeExtra[i]) {
+                outcome(false);
+            }
+            if (consecutiveLost > 0 && seq > streakLastSeq) {
+                consecutiveLost = 0;
+            }
+        } else {
+            probeState[i] = LOST_ANSWERED;
+            late++;
+            // A late reply does not end a loss streak: its probe was lost all the same (the path is too slow for
+            // the timeout); only probes sent after it can still join the streak.
+        }
+        advanceHead();
+        return kind;
+    }
+
+    /** Declares probe {@code seq} lost (no reply in time); false when it is not waiting for a reply. */
+    public boolean lost(long seq) {
+        if (seq < head || seq >= next) {
+            return false;
+        }
+        int i = (int) (seq & MASK);
+        if (probeSeq[i] != seq || probeState[i] != PENDING) {
+            return false;
+        }
+        declareLost(i);
+        advanceHead();
+        return true;
+    }
+
+    /**
+     * Declares the oldest probe lost if it has waited longer than {@code timeoutNanos} at {@code now}; returns its
+     * sequence number, or 0 when no probe has timed out. Probes time out in the order they were sent.
+     */
+    long expireNext(long now, long timeoutNanos) {
+        advanceHead();
+        if (head < next) {
+            int i = (int) (head & MASK);
+            if (now - probeSent[i] >= timeoutNanos) {
+                long seq = probeSeq[i];
+                declareLost(i);
+                advanceHead();
+                return seq;
+            }
+        }
+        return 0;
+    }
+
+    /** The send time of the oldest probe in flight, for the next timeout; false in [0] when none is in flight. */
+    boolean oldestPending(long[] sentAt) {
+        advanceHead();
+        if (head < next) {
+            sentAt[0] = probeSent[(int) (head & MASK)];
+            return true;
+        }
+        return false;
+    }
+
+    /** The highest sequence number answered, in time or late (0 before any reply). */
+    long highestAnswered() {
+        return highestAnswered;
+    }
+
+    /** The send time of probe {@code seq} if it is still tracked, else {@code Long.MIN_VALUE}. */
+    long sentAt(long seq) {
+        if (seq < 1 || seq >= next || next - seq > MAX_IN_FLIGHT) {
+            return Long.MIN_VALUE;
+        }
+        int i = (int) (seq & MASK);
+        return probeSeq[i] == seq ? probeSent[i] : Long.MIN_VALUE;
+    }
+
+    /**
+     * Keeps only the newest {@code n} decisions in the loss window (used when a path comes back from DOWN, so that
+     * the outage it already paid for does not also count against its SLA afterwards).
+     */
+    public void retainLastOutcomes(int n) {
+        int keep = Math.max(0, Math.min(n, outcomeCount));
+        boolean[] kept = new boolean[keep];
+        for (int k = 0; k < keep; k++) {
+            kept[k] = outcomes[Math.floorMod(outcomeAt - keep + k, lossWindow)];
+        }
+        Arrays.fill(outcomes, false);
+        outcomeAt = 0;
+        outcomeCount = 0;
+        lostInWindow = 0;
+        for (boolean wasLost : kept) {
+            outcome(wasLost);
+        }
+    }
+
+    /** Replies that matched no probe in flight. */
+    public long unknownReplies() {
+        return unknown;
+    }
+
+    /** Second replies to a probe. */
+    public long duplicateReplies() {
+        return duplicates;
+    }
+
+    public PathEstimates estimates() {
+        return new PathEstimates(sent, received, lost, late, (int) pendingCount(),
+                rttCount, rttEwma, rttLast, percentile(0.50), percentile(0.95), percentile(0.99),
+                jitter, outcomeCount == 0 ? 0 : 100.0 * lostInWindow / outcomeCount, outcomeCount,
+                consecutiveLost, consecutiveLost == 0 ? 0 : streakFirstSeq, consecutiveLost == 0 ? 0 : streakLastSeq,
+                consecutiveLost == 0 ? 0 : streakLastSent - streakFirstSent);
+    }
+
+    /** The current RTT 99th percentile in ms (0 without samples), without building a snapshot. */
+    double rttP99Ms() {
+        return percentile(0.99);
+    }
+
+    /** True once a round trip was measured. */
+    boolean hasRtt() {
+        return haveTransit;
+    }
+
+    /** The newest RTT sample in ms (0 without samples). */
+    double rttLastMs() {
+        return rttLast;
+    }
+
+    /** The RTT EWMA in ms (0 without samples). */
+    double rttEwmaMs() {
+        return rttEwma;
+    }
+
+    private long pendingCount() {
+        long n = 0;
+        for (long s = head; s < next; s++) {
+            n += probeState[(int) (s & MASK)] == PENDING ? 1 : 0;
+        }
+        return n;
+    }
+
+    private long fullSeq(int wireSeq) {
+        long low = Integer.toUnsignedLong(wireSeq);
+        long candidate = ((next - 1) & ~0xffffffffL) | low;
+        if (candidate >= next) {
+            candidate -= 1L << 32;
+        }
+        return candidate;
+    }
+
+    private void declareLost(int i) {
+        probeState[i] = LOST;
+        lost++;
+        if (!probeExtra[i]) {
+            outcome(true);
+        }
+        long seq = probeSeq[i];
+        if (seq > highestAnswered) {
+            if (consecutiveLost == 0) {
+                streakFirstSeq = seq;
+                streakFirstSent = probeSent[i];
+            }
+            consecutiveLost++;
+            streakLastSeq = seq;
+            streakLastSent = probeSent[i];
+        }
+    }
+
+    private void advanceHead() {
+        while (head < next && probeState[(int) (head & MASK)] != PENDING) {
+            head++;
+        }
+    }
+
+    private void outcome(boolean wasLost) {
+        if (outcomeCount == lossWindow) {
+            if (outcomes[outcomeAt]) {
+                lostInWindow--;
+            }
+        } else {
+            outcomeCount++;
+        }
+        outcomes[outcomeAt] = wasLost;
+        if (wasLost) {
+            lostInWindow++;
+        }
+        outcomeAt = (outcomeAt + 1) % lossWindow;
+    }
+
+    private void rttSample(double ms) {
+        if (haveTransit) {
+            rttEwma += (ms - rttEwma) / 8;
+            jitter += (Math.abs(ms - rttLast) - jitter) / 16;
+        } else {
+            rttEwma = ms;
+        }
+        haveTransit = true;
+        rttLast = ms;
+        if (rttCount == rttWindow) {
+            removeSorted(rttRing[rttAt]);
+        } else {
+            rttCount++;
+        }
+        rttRing[rttAt] = ms;
+        rttAt = (rttAt + 1) % rttWindow;
+        insertSorted(ms);
+    }
+
+    private void removeSorted(double v) {
+        int n = rttCount;
+        int i = Arrays.binarySearch(rttSorted, 0, n, v);
+        System.arraycopy(rttSorted, i + 1, rttSorted, i, n - i - 1);
+    }
+
+    private void insertSorted(double v) {
+        int n = rttCount - 1; // elements present before this one
+        int i = Arrays.binarySearch(rttSorted, 0, n, v);
+        if (i < 0) {
+            i = -i - 1;
+        }
+        System.arraycopy(rttSorted, i, rttSorted, i + 1, n - i);
+        rttSorted[i] = v;
+    }
+
+    private double percentile(double p) {
+        if (rttCount == 0) {
+            return 0;
+        }
+        int rank = (int) Math.ceil(p * rttCount);
+        return rttSorted[Math.max(0, Math.min(rttCount, rank) - 1)];
+    }
+}

@@ -1,0 +1,257 @@
+package io.patronus.appliance.probe;
+
+import io.patronus.model.PathStatus;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * One probed path inside the {@link Prober}: when to send, when a probe is lost, and what the estimator and state
+ * machine make of it. Knows nothing of sockets (a {@link Sender} sends) or threads, so that tests can drive it with a
+ * fake clock and a simulated network.
+ *
+ * <h2>Timing</h2>
+ * <ul>
+ *   <li>Probes go out every interval, on a fixed cadence (a late send does not shift the next).
+ *   <li>The timeout after which a probe is lost: {@code 2 x max(RTT p99, newest RTT)}, at least {@code max(interval,
+ *   50 ms)} and at most {@code max(interval, 2 s)}; the maximum until the first reply is measured. The newest RTT
+ *   (late replies included) lets the timeout follow a sudden rise in latency after one reply instead of after a
+ *   window of them.
+ *   <li>Bursts: while the path is UP or DEGRADED and the newest probe that should have been answered by now (sent at
+ *   least {@code max(5 ms, 2 x RTT)} ago, capped at the timeout) has no reply, nor has any later one, an extra probe
+ *   goes out every {@code max(interval / 4, 5 ms)}. Together with the DOWN rule of {@link PathStateMachine} (the lost
+ *   streak must span {@code detectMultiplier - 1} intervals less half an interval) this means that at 100 ms a
+ *   spurious DOWN needs about 7 probes lost in a row instead of 3, while a blackhole is detected after
+ *   {@code 1.5 x interval + timeout} from its first lost probe, 250-350 ms after it starts on a short path.
+ * </ul>
+ *
+ * <p>Thread-safety: none; owned by the prober's loop thread.
+ */
+final class PathSession implements Comparable<PathSession> {
+    static final long MIN_TIMEOUT_NANOS = Duration.ofMillis(50).toNanos();
+    static final long MAX_TIMEOUT_NANOS = Duration.ofSeconds(2).toNanos();
+    static final long MIN_SUSPECT_NANOS = Duration.ofMillis(5).toNanos();
+    static final long MIN_BURST_NANOS = Duration.ofMillis(5).toNanos();
+    private static final long POSTPONE_NANOS = Duration.ofMillis(1).toNanos();
+
+    enum SendResult { SENT, POSTPONED, FAILED }
+
+    /** Puts a probe on the wire. */
+    interface Sender {
+        SendResult send(PathSession path, byte[] packet);
+    }
+
+    /** Where reports and status changes go. */
+    interface Sink {
+        void report(PathReport report);
+
+        void changed(PathReport before, PathReport after);
+    }
+
+    final int session;
+    private ProbeTarget target;
+    private final ProbeSettings settings;
+    private final ProbeClock clock;
+    private final PathEstimator estimator;
+    private final PathStateMachine machine;
+    private final Sink sink;
+    private final byte[] packet = new byte[ProbePacket.SIZE];
+    private final long[] scratch = new long[1];
+    private long nextSendAt;
+    private long lastSendAt = Long.MIN_VALUE;
+    private PathReport report;
+
+    /** The prober's bindings: the socket this path sends on and the reflector's encoded address. */
+    ProbeSocket socket;
+    byte[] sockaddr;
+    /** When the prober's loop should call {@link #service} next. */
+    long wakeAt;
+    boolean removed;
+
+    PathSession(int session, ProbeTarget target, ProbeSettings settings, ProbeClock clock, long firstSendAt, Sink sink) {
+        this.session = session;
+        this.target = target;
+        this.settings = settings;
+        this.clock = clock;
+        this.sink = sink;
+        this.estimator = new PathEstimator(settings.lossWindow(), settings.rttWindow());
+        this.machine = new PathStateMachine(settings, target.interval(), target.sla(), clock);
+        this.nextSendAt = firstSendAt;
+        this.wakeAt = firstSendAt;
+        ProbePacket.request(session, 0, 0, target.colour()).encode(packet, 0);
+        this.report = buildReport(estimator.estimates());
+        sink.report(report);
+    }
+
+    ProbeTarget target() {
+        return target;
+    }
+
+    PathReport report() {
+        return report;
+    }
+
+    PathStatus status() {
+        return machine.status();
+    }
+
+    PathEstimator estimator() {
+        return estimator;
+    }
+
+    PathStateMachine machine() {
+        return machine;
+    }
+
+    /** A new interval or SLA for the same endpoint: measurements are kept. */
+    void update(ProbeTarget t) {
+        ProbeTarget old = target;
+        target = t;
+        machine.update(t.interval(), t.sla());
+        if (!t.interval().equals(old.interval()) && lastSendAt != Long.MIN_VALUE) {
+            nextSendAt = Math.min(nextSendAt, lastSendAt + t.interval().toNanos());
+        }
+        report = buildReport(estimator.estimates());
+        sink.report(report);
+    }
+
+    /** Declares timed-out probes lost and sends a probe when one is due; returns when to be called next. */
+    long service(long now, Sender sender) {
+        long timeout = timeoutNanos();
+        while (estimator.expireNext(now, timeout) != 0) {
+            outcome(ProbeOutcome.LOST);
+        }
+        boolean postponed = false;
+        if (now >= sendDue(now)) {
+            postponed = send(sender) == SendResult.POSTPONED;
+        }
+        long wake = nextWake(now, timeoutNanos());
+        return postponed ? Math.min(wake, now + POSTPONE_NANOS) : wake;
+    }
+
+    /** A reply to one of this path's probes. */
+    PathEstimator.ReplyKind reply(int wireSeq, long t1, long t2, long t3, long t4) {
+        PathEstimator.ReplyKind kind = estimator.reply(wireSeq, t1, t2, t3, t4);
+        switch (kind) {
+            case ON_TIME -> outcome(ProbeOutcome.REPLIED);
+            case LATE -> {
+                report = buildReport(estimator.estimates());
+                sink.report(report);
+            }
+            default -> {
+            }
+        }
+        return kind;
+    }
+
+    private SendResult send(Sender sender) {
+        long seq = estimator.nextSeq();
+        long t1 = clock.nanos();
+        ProbePacket.stampRequest(packet, 0, (int) seq, t1);
+        SendResult r = sender.send(this, packet);
+        if (r == SendResult.POSTPONED) {
+            return r;
+        }
+        boolean regular = t1 - nextSendAt >= 0;
+        if ((regular ? estimator.sent(seq, t1) : estimator.sentExtra(seq, t1)) != 0) {
+            outcome(ProbeOutcome.LOST);
+        }
+        if (regular) {
+            nextSendAt += target.interval().toNanos();
+            if (nextSendAt <= t1) {
+                nextSendAt = t1 + target.interval().toNanos();
+            }
+        }
+        lastSendAt = t1;
+        return r;
+    }
+
+    private long sendDue(long now) {
+        return bursting(now) ? Math.min(nextSendAt, lastSendAt + burstNanos()) : nextSendAt;
+    }
+
+    private boolean burstsAllowed() {
+        PathStatus s = machine.status();
+        return settings.bursts() && (s == PathStatus.UP || s == PathStatus.DEGRADED) && lastSendAt != Long.MIN_VALUE;
+    }
+
+    /** True while the newest probe that should have been answered by now is unanswered, and so is every later one. */
+    private boolean bursting(long now) {
+        if (!burstsAllowed()) {
+            return false;
+        }
+        long after = suspectNanos();
+        long highest = estimator.highestAnswered();
+        for (long s = estimator.nextSeq() - 1, k = 0; s > highest && k < 256; s--, k++) {
+            long at = estimator.sentAt(s);
+            if (at == Long.MIN_VALUE) {
+                return false;
+            }
+            if (now - at >= after) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private long nextWake(long now, long timeout) {
+        long wake = sendDue(now);
+        if (estimator.oldestPending(scratch)) {
+            wake = Math.min(wake, scratch[0] + timeout);
+        }
+        if (burstsAllowed()) {
+            long suspectAt = lastSendAt + suspectNanos();
+            if (suspectAt > now) {
+                wake = Math.min(wake, suspectAt);
+            }
+        }
+        return wake;
+    }
+
+    /** How long a probe may go unanswered before it is lost; see the class comment. */
+    long timeoutNanos() {
+        long interval = target.interval().toNanos();
+        long floor = Math.max(interval, MIN_TIMEOUT_NANOS);
+        long ceiling = Math.max(interval, MAX_TIMEOUT_NANOS);
+        if (!estimator.hasRtt()) {
+            return ceiling; // nothing measured yet: a long path must not look dead before its first reply is back
+        }
+        double basisMs = Math.max(estimator.rttP99Ms(), estimator.rttLastMs());
+        long t = (long) Math.min(2 * basisMs * 1e6, Long.MAX_VALUE / 2.0);
+        return Math.max(floor, Math.min(ceiling, t));
+    }
+
+    private long suspectNanos() {
+        double basisMs = Math.max(estimator.rttEwmaMs(), estimator.rttLastMs());
+        return Math.min(timeoutNanos(), Math.max(MIN_SUSPECT_NANOS, (long) (2 * basisMs * 1e6)));
+    }
+
+    private long burstNanos() {
+        return Math.max(target.interval().toNanos() / 4, MIN_BURST_NANOS);
+    }
+
+    private void outcome(ProbeOutcome o) {
+        PathReport before = report;
+        Optional<StateChange> change = machine.observe(o, estimator.estimates());
+        if (change.isPresent() && change.get().from() == PathStatus.DOWN) {
+            estimator.retainLastOutcomes(machine.recoveryStreak());
+        }
+        report = buildReport(estimator.estimates());
+        sink.report(report);
+        if (change.isPresent()) {
+            sink.changed(before, report);
+        }
+    }
+
+    private PathReport buildReport(PathEstimates e) {
+        PathStatus status = machine.status();
+        return new PathReport(target.pathId(), target.colour(), status, HealthScore.score(status, e, target.sla()),
+                e.rttMs(), e.rttP50Ms(), e.rttP95Ms(), e.rttP99Ms(), e.jitterMs(), e.lossPct(), e.consecutiveLost(),
+                e.sent(), e.received(), machine.since(), machine.reason(), machine.holdDown());
+    }
+
+    @Override
+    public int compareTo(PathSession o) {
+        return Long.signum(wakeAt - o.wakeAt); // nanoTime values: compare by difference, as nanoTime's contract asks
+    }
+}

@@ -1,0 +1,274 @@
+package io.patronus.appliance.probe;
+
+import io.patronus.model.PathStatus;
+import io.patronus.model.SlaClass;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Random;
+import java.util.function.LongPredicate;
+import java.util.function.LongToDoubleFunction;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The prober's per-path logic ({@link PathSession}: cadence, timeouts, extra probes while a reply is overdue, and the
+ * state machine behind them) against a simulated network on a fake clock: minutes of probing in milliseconds, and
+ * hundreds of seeded runs where a real network would give one.
+ */
+class ProberSimulationTest {
+    private static final long MS = 1_000_000L;
+    private static final Duration INTERVAL = Duration.ofMillis(100);
+    private static final SlaClass SLA = new SlaClass("default", 150, 10, 30);
+
+    /**
+     * One path over a simulated network: {@code lost} says whether a probe sent at a time is lost, {@code rttMs} its
+     * round trip. Events (the session's wake-ups, reply arrivals) run in time order.
+     */
+    static final class Simulation {
+        final FakeProbeClock clock = new FakeProbeClock();
+        final long start = clock.nanos();
+        final List<StateChange> changes = new ArrayList<>();
+        final List<Long> changeNanos = new ArrayList<>();
+        final PathSession session;
+        private final PriorityQueue<long[]> replies = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
+        private final LongPredicate lost;
+        private final LongToDoubleFunction rttMs;
+        long sent;
+        PathReport report;
+
+        Simulation(ProbeSettings settings, SlaClass sla, LongPredicate lost, LongToDoubleFunction rttMs) {
+            this.lost = lost;
+            this.rttMs = rttMs;
+            ProbeTarget t = new ProbeTarget("fiber:b", "fiber", new InetSocketAddress("127.0.0.1", 0),
+                    new InetSocketAddress("127.0.0.1", 51900), 0, INTERVAL, sla);
+            session = new PathSession(1, t, settings, clock, start, new PathSession.Sink() {
+                @Override
+                public void report(PathReport r) {
+                    report = r;
+                }
+
+                @Override
+                public void changed(PathReport before, PathReport after) {
+                    changes.add(new StateChange(before.status(), after.status(), after.since(), after.reason()));
+                    changeNanos.add(clock.nanos());
+                }
+            });
+        }
+
+        private PathSession.SendResult send(PathSession s, byte[] packet) {
+            sent++;
+            long t1 = ProbePacket.t1(packet, 0);
+            long at = t1 - start;
+            if (!lost.test(at)) {
+                long rtt = (long) (rttMs.applyAsDouble(at) * MS);
+                long t2 = 777_000_000_000L + t1 + rtt / 2;
+                long t3 = t2 + 50_000;
+                replies.add(new long[] {t1 + rtt + 50_000, ProbePacket.seq(packet, 0), t1, t2, t3});
+            }
+            return PathSession.SendResult.SENT;
+        }
+
+        /** Runs until {@code duration} after the start. */
+        Simulation run(Duration duration) {
+            long end = start + duration.toNanos();
+            long wake = session.wakeAt;
+            for (int guard = 0; guard < 10_000_000; guard++) {
+                long next = replies.isEmpty() ? wake : Math.min(wake, replies.peek()[0]);
+                if (next > end) {
+                    clock.advanceTo(end);
+                    return this;
+                }
+                clock.advanceTo(next);
+                // replies first, as the prober's loop reads its sockets before serving due paths
+                while (!replies.isEmpty() && replies.peek()[0] <= clock.nanos()) {
+                    long[] r = replies.poll();
+                    session.reply((int) r[1], r[2], r[3], r[4], clock.nanos());
+                }
+                if (wake <= clock.nanos()) {
+                    wake = session.service(clock.nanos(), this::send);
+                    assertTrue(wake > clock.nanos(), "the session asks to be woken in the future");
+                }
+            }
+            throw new AssertionError("simulation did not finish");
+        }
+
+        long downs() {
+            return changes.stream().filter(c -> c.to() == PathStatus.DOWN).count();
+        }
+
+        long degradeds() {
+            return changes.stream().filter(c -> c.to() == PathStatus.DEGRADED).count();
+        }
+    }
+
+    private static LongPredicate randomLoss(long seed, double p) {
+        Random r = new Random(seed);
+        return at -> at > 2_000 * MS && r.nextDouble() < p;
+    }
+
+    @Test
+    void randomLoss5Percent_twoMinutes_noDownWithExtraProbes() {
+        int runs = 500;
+        long downs = 0;
+        long degradedRuns = 0;
+        long probes = 0;
+        for (int seed = 1; seed <= runs; seed++) {
+            Simulation s = new Simulation(ProbeSettings.defaults(), SLA, randomLoss(seed, 0.05), at -> 20).run(Duration.ofSeconds(122));
+            downs += s.downs();
+            degradedRuns += s.degradeds() > 0 ? 1 : 0;
+            probes += s.sent;
+        }
+        System.out.printf("5%% loss, 2 min, extra probes: %d DOWN in %d runs; DEGRADED (SLA loss 10%% over 100 probes) in %d runs;"
+                + " %.1f probes/s on average%n", downs, runs, degradedRuns, probes / (runs * 122.0));
+        assertEquals(0, downs);
+        assertTrue(probes / (runs * 122.0) < 10.0 * 1.15, "extra probes cost at most 15 % at 5 % loss");
+    }
+
+    /**
+     * How a loss SLA of 10 % treats random loss, per loss window and confidence setting: the share of 2-minute runs at
+     * 5 % loss that go DEGRADED at least once (false alarms), and how long true 12/15/20 % loss takes to be noticed.
+     */
+    @Test
+    void lossSla10Percent_falseAndTrueDegraded_perWindowAndConfidence() {
+        record Config(int window, double z) {
+        }
+        List<Config> configs = List.of(new Config(100, 0), new Config(300, 0), new Config(100, 1.645), new Config(300, 1.645));
+        System.out.println("loss SLA 10%: window, z | DEGRADED in 2 min at 5% loss | median s to DEGRADED at 12% / 15% / 20% loss");
+        double[] falseRates = new double[configs.size()];
+        for (int c = 0; c < configs.size(); c++) {
+            Config cfg = configs.get(c);
+            ProbeSettings settings = ProbeSettings.defaults().withLossWindow(cfg.window()).withLossConfidence(cfg.z());
+            int runs = 200;
+            int degraded = 0;
+            for (int seed = 1; seed <= runs; seed++) {
+                degraded += new Simulation(settings, SLA, randomLoss(seed, 0.05), at -> 20).run(Duration.ofSeconds(122)).degradeds() > 0 ? 1 : 0;
+            }
+            falseRates[c] = degraded / (double) runs;
+            StringBuilder line = new StringBuilder(String.format("  %d, %.3f | %.1f%% |", cfg.window(), cfg.z(), 100.0 * degraded / runs));
+            for (double p : new double[] {0.12, 0.15, 0.20}) {
+                long[] times = new long[51];
+                for (int seed = 0; seed < times.length; seed++) {
+                    Simulation s = new Simulation(settings, SLA, randomLoss(1000 + seed, p), at -> 20).run(Duration.ofSeconds(300));
+                    int i = s.changes.stream().map(StateChange::to).toList().indexOf(PathStatus.DEGRADED);
+                    times[seed] = i < 0 ? Long.MAX_VALUE : s.changeNanos.get(i) - s.start - 2_000 * MS;
+                }
+                Arrays.sort(times);
+                long median = times[times.length / 2];
+                line.append(median == Long.MAX_VALUE ? " >300 s" : String.format(" %.1f s", median / 1e9));
+            }
+            System.out.println(line);
+        }
+        assertTrue(falseRates[0] > 0.2, "a 100-probe window at 5 % loss often crosses 10 %");
+        assertTrue(falseRates[1] < 0.05, "a 300-probe window rarely does");
+    }
+
+    @Test
+    void randomLoss5Percent_withoutExtraProbes_downInAboutOneRunOfEight() {
+        int runs = 400;
+        int withDown = 0;
+        for (int seed = 1; seed <= runs; seed++) {
+            Simulation s = new Simulation(ProbeSettings.defaults().withBursts(false), SLA, randomLoss(seed, 0.05), at -> 20)
+                    .run(Duration.ofSeconds(122));
+            withDown += s.downs() > 0 ? 1 : 0;
+        }
+        double theory = 1 - PathStateMachineTest.probabilityNoRun(1200, 0.05, 3);
+        System.out.printf("5%% loss, 2 min, no extra probes: DOWN in %d of %d runs (theory %.1f%%)%n", withDown, runs, theory * 100);
+        assertTrue(Math.abs(withDown / (double) runs - theory) < 0.06, withDown + " of " + runs);
+    }
+
+    private static long[] blackholeDetection(ProbeSettings settings, int runs) {
+        long[] detection = new long[runs];
+        for (int seed = 0; seed < runs; seed++) {
+            long blackholeAt = 10_000 * MS + new Random(seed).nextLong(100 * MS);
+            Simulation s = new Simulation(settings, SLA, at -> at >= blackholeAt, at -> 1).run(Duration.ofSeconds(12));
+            assertEquals(List.of(PathStatus.UP, PathStatus.DOWN), s.changes.stream().map(StateChange::to).toList());
+            detection[seed] = s.changeNanos.get(1) - (s.start + blackholeAt);
+        }
+        Arrays.sort(detection);
+        return detection;
+    }
+
+    @Test
+    void blackhole_detected250To350msAfterItStarts() {
+        long[] d = blackholeDetection(ProbeSettings.defaults(), 200);
+        System.out.printf("blackhole detection with extra probes: min %d ms, median %d ms, max %d ms%n",
+                d[0] / MS, d[d.length / 2] / MS, d[d.length - 1] / MS);
+        assertTrue(d[0] >= 250 * MS && d[d.length - 1] <= 351 * MS, Arrays.toString(d));
+    }
+
+    @Test
+    void blackhole_withoutExtraProbes_detected300To400ms() {
+        long[] d = blackholeDetection(ProbeSettings.defaults().withBursts(false), 200);
+        System.out.printf("blackhole detection without extra probes: min %d ms, median %d ms, max %d ms%n",
+                d[0] / MS, d[d.length / 2] / MS, d[d.length - 1] / MS);
+        assertTrue(d[0] >= 300 * MS && d[d.length - 1] <= 401 * MS, Arrays.toString(d));
+    }
+
+    @Test
+    void steadyPath_tenProbesPerSecond_noDrift() {
+        Simulation s = new Simulation(ProbeSettings.defaults(), SLA, at -> false, at -> 20).run(Duration.ofMillis(59_950));
+        assertEquals(600, s.sent);
+        assertEquals(PathStatus.UP, s.report.status());
+        assertEquals(100, s.report.score());
+        assertEquals(20.0, s.report.rttMs(), 1e-9, "the reflector's 50 µs dwell time is not part of the RTT");
+    }
+
+    @Test
+    void longPath300ms_upFromTheStart_noLoss() {
+        SlaClass sat = new SlaClass("satellite", 800, 5, 50);
+        Simulation s = new Simulation(ProbeSettings.defaults(), sat, at -> false, at -> 300).run(Duration.ofSeconds(30));
+        assertEquals(List.of(PathStatus.UP), s.changes.stream().map(StateChange::to).toList());
+        assertEquals(0.0, s.report.lossPct());
+    }
+
+    @Test
+    void rttStepFrom20To150ms_notDown() {
+        SlaClass sla = new SlaClass("default", 400, 10, 200);
+        Simulation s = new Simulation(ProbeSettings.defaults(), sla, at -> false, at -> at < 10_000 * MS ? 20 : 150)
+                .run(Duration.ofSeconds(30));
+        assertEquals(0, s.downs(), s.changes.toString());
+        assertEquals(PathStatus.UP, s.report.status());
+        assertTrue(s.report.consecutiveLost() == 0);
+    }
+
+    @Test
+    void neverAnswered_downAfterThreeProbesAndTheInitialTimeout() {
+        Simulation s = new Simulation(ProbeSettings.defaults(), SLA, at -> true, at -> 1).run(Duration.ofSeconds(5));
+        assertEquals(List.of(PathStatus.DOWN), s.changes.stream().map(StateChange::to).toList());
+        assertEquals(2_200 * MS, s.changeNanos.getFirst() - s.start);
+    }
+
+    @Test
+    void longOutageThenRecovery_upNotDegraded_lossWindowTrimmed() {
+        Simulation s = new Simulation(ProbeSettings.defaults(), SLA, at -> at >= 5_000 * MS && at < 25_000 * MS, at -> 10)
+                .run(Duration.ofSeconds(28));
+        assertEquals(List.of(PathStatus.UP, PathStatus.DOWN, PathStatus.UP), s.changes.stream().map(StateChange::to).toList());
+        assertEquals(0.0, s.report.lossPct(), "the outage counted as DOWN, not against the SLA afterwards");
+        assertTrue(s.report.reason().startsWith("11 good probes in a row over 1 s and hold-down 1 s elapsed"), s.report.reason());
+    }
+
+    @Test
+    void shortOutage_lossCountsRegularProbesOnly() {
+        // 140 ms: too short for DOWN (the streak would have to span 150 ms)
+        Simulation s = new Simulation(ProbeSettings.defaults(), SLA, at -> at >= 10_000 * MS && at < 10_140 * MS, at -> 1)
+                .run(Duration.ofSeconds(15));
+        assertTrue(s.sent >= 150 + 4, "extra probes went out during the outage: " + s.sent);
+        // the regular probes at 10.0 and 10.1 s were lost: 2 of the last 100, whatever the extra ones did
+        assertEquals(2.0, s.report.lossPct(), 1e-9);
+        assertEquals(PathStatus.UP, s.report.status());
+    }
+
+    @Test
+    void blackholeOnDownPath_noExtraProbes() {
+        Simulation s = new Simulation(ProbeSettings.defaults(), SLA, at -> at >= 5_000 * MS, at -> 1).run(Duration.ofSeconds(65));
+        // 50 probes before, a handful of extra ones while it goes down, then the plain 10/s
+        assertTrue(s.sent <= 650 + 10, "sent " + s.sent);
+    }
+}
