@@ -64,6 +64,11 @@ public final class PathEstimator {
     private long head;
     private long next;
 
+    /** Replies' (sequence, reflector received count) samples, for the forward/backward split of loss. */
+    private final long[] countSeq;
+    private final long[] countVal;
+    private int countAt;
+    private int countSize;
     private final boolean[] outcomes;
     private int outcomeAt;
     private int outcomeCount;
@@ -116,6 +121,8 @@ public final class PathEstimator {
         this.lossWindow = lossWindow;
         this.rttWindow = rttWindow;
         this.outcomes = new boolean[lossWindow];
+        this.countSeq = new long[lossWindow];
+        this.countVal = new long[lossWindow];
         this.rttRing = new double[rttWindow];
         this.rttSorted = new double[rttWindow];
     }
@@ -298,10 +305,69 @@ public final class PathEstimator {
         return duplicates;
     }
 
+    /**
+     * Records the reflector's count of requests received, carried by the reply to {@code wireSeq}. Over the loss
+     * window, (count delta) / (sequence delta) is the share of requests that arrived: the forward direction's loss.
+     * A count that goes backwards (the reflector restarted) starts the samples afresh. Zero means "not counted".
+     */
+    public void reflectorCount(int wireSeq, long count) {
+        if (count == 0) {
+            return;
+        }
+        long seq = fullSeq(wireSeq);
+        if (countSize > 0) {
+            int last = Math.floorMod(countAt - 1, countSeq.length);
+            if (seq <= countSeq[last]) {
+                return; // a late or duplicate reply: the newer sample already covers it
+            }
+            if (count < countVal[last]) {
+                countSize = 0;
+            }
+        }
+        countSeq[countAt] = seq;
+        countVal[countAt] = count;
+        countAt = (countAt + 1) % countSeq.length;
+        countSize = Math.min(countSize + 1, countSeq.length);
+    }
+
+    /** Forward loss in % over the counted samples, or -1 when there are too few. */
+    double forwardLossPct() {
+        if (countSize < 2) {
+            return -1;
+        }
+        int newest = Math.floorMod(countAt - 1, countSeq.length);
+        int oldest = Math.floorMod(countAt - countSize, countSeq.length);
+        long sentBetween = countSeq[newest] - countSeq[oldest];
+        long arrived = countVal[newest] - countVal[oldest];
+        if (sentBetween < MIN_FORWARD_SPAN) {
+            return -1;
+        }
+        return Math.max(0, Math.min(100, 100.0 * (1 - (double) arrived / sentBetween)));
+    }
+
+    private static final int MIN_FORWARD_SPAN = 20;
+
+    /**
+     * The loss of the worse direction. A round trip loses a probe if either direction does: with forward loss f and
+     * round-trip loss r, the backward loss is 1 - (1 - r) / (1 - f). Without counts from the reflector, the round-trip
+     * loss stands (it over-states a symmetric loss roughly twofold).
+     */
+    private double directionalLossPct(double roundTripPct) {
+        double f = forwardLossPct();
+        if (f < 0) {
+            return roundTripPct;
+        }
+        if (f >= 100) {
+            return 100;
+        }
+        double back = 100 * (1 - (1 - roundTripPct / 100) / (1 - f / 100));
+        return Math.max(0, Math.min(100, Math.max(f, back)));
+    }
+
     public PathEstimates estimates() {
         return new PathEstimates(sent, received, lost, late, (int) pendingCount(),
                 rttCount, rttEwma, rttLast, percentile(0.50), percentile(0.95), percentile(0.99),
-                jitter, outcomeCount == 0 ? 0 : 100.0 * lostInWindow / outcomeCount, outcomeCount,
+                jitter, outcomeCount == 0 ? 0 : directionalLossPct(100.0 * lostInWindow / outcomeCount), outcomeCount,
                 consecutiveLost, consecutiveLost == 0 ? 0 : streakFirstSeq, consecutiveLost == 0 ? 0 : streakLastSeq,
                 consecutiveLost == 0 ? 0 : streakLastSent - streakFirstSent);
     }

@@ -18,11 +18,14 @@ import java.util.Optional;
  *   (late replies included) lets the timeout follow a sudden rise in latency after one reply instead of after a
  *   window of them.
  *   <li>Bursts: while the path is UP or DEGRADED and the newest probe that should have been answered by now (sent at
- *   least {@code max(5 ms, 2 x RTT)} ago, capped at the timeout) has no reply, nor has any later one, an extra probe
- *   goes out every {@code max(interval / 4, 5 ms)}. Together with the DOWN rule of {@link PathStateMachine} (the lost
+ *   least {@code max(5 ms, 1.2 x max(RTT p99, newest RTT) + 2 ms)} ago, capped at the timeout) has no reply, nor has
+ *   any later one, an extra probe goes out every {@code max(interval / 4, 5 ms)}. About 1 % of replies come after
+ *   that (the p99), each costing one extra probe. Together with the DOWN rule of {@link PathStateMachine} (the lost
  *   streak must span {@code detectMultiplier - 1} intervals less half an interval) this means that at 100 ms a
- *   spurious DOWN needs about 7 probes lost in a row instead of 3, while a blackhole is detected after
- *   {@code 1.5 x interval + timeout} from its first lost probe, 250-350 ms after it starts on a short path.
+ *   spurious DOWN needs 7 probes lost in a row instead of 3 on a path of up to about 20 ms RTT (6 at 50 ms, 5 at
+ *   75 ms, 4 at 100 ms, 3 from about 150 ms: the extra probes can only start once a reply is overdue), while a
+ *   blackhole is detected after {@code 1.5 x interval + timeout} from its first lost probe, 250-350 ms after it
+ *   starts on a short path.
  * </ul>
  *
  * <p>Thread-safety: none; owned by the prober's loop thread.
@@ -129,6 +132,11 @@ final class PathSession implements Comparable<PathSession> {
         return postponed ? Math.min(wake, now + POSTPONE_NANOS) : wake;
     }
 
+    /** The reflector's received count carried by a reply (see {@link PathEstimator#reflectorCount}). */
+    void reflectorCount(int wireSeq, long count) {
+        estimator.reflectorCount(wireSeq, count);
+    }
+
     /** A reply to one of this path's probes. */
     PathEstimator.ReplyKind reply(int wireSeq, long t1, long t2, long t3, long t4) {
         PathEstimator.ReplyKind kind = estimator.reply(wireSeq, t1, t2, t3, t4);
@@ -177,21 +185,25 @@ final class PathSession implements Comparable<PathSession> {
 
     /** True while the newest probe that should have been answered by now is unanswered, and so is every later one. */
     private boolean bursting(long now) {
+        long at = suspicionAt();
+        return at != Long.MAX_VALUE && at - now <= 0;
+    }
+
+    /**
+     * When the path becomes suspect: the send time of the oldest probe sent after the highest answered one, plus the
+     * suspicion delay ({@code Long.MAX_VALUE} when no probe is outstanding or bursts are off). Equivalent to "the newest
+     * probe old enough to have been answered, and every later one, are unanswered".
+     */
+    private long suspicionAt() {
         if (!burstsAllowed()) {
-            return false;
+            return Long.MAX_VALUE;
         }
-        long after = suspectNanos();
-        long highest = estimator.highestAnswered();
-        for (long s = estimator.nextSeq() - 1, k = 0; s > highest && k < 256; s--, k++) {
-            long at = estimator.sentAt(s);
-            if (at == Long.MIN_VALUE) {
-                return false;
-            }
-            if (now - at >= after) {
-                return true;
-            }
+        long first = Math.max(estimator.highestAnswered() + 1, estimator.nextSeq() - PathEstimator.MAX_IN_FLIGHT + 1);
+        if (first >= estimator.nextSeq()) {
+            return Long.MAX_VALUE;
         }
-        return false;
+        long at = estimator.sentAt(first);
+        return at == Long.MIN_VALUE ? Long.MAX_VALUE : at + suspectNanos();
     }
 
     private long nextWake(long now, long timeout) {
@@ -199,11 +211,9 @@ final class PathSession implements Comparable<PathSession> {
         if (estimator.oldestPending(scratch)) {
             wake = Math.min(wake, scratch[0] + timeout);
         }
-        if (burstsAllowed()) {
-            long suspectAt = lastSendAt + suspectNanos();
-            if (suspectAt > now) {
-                wake = Math.min(wake, suspectAt);
-            }
+        long suspectAt = suspicionAt();
+        if (suspectAt != Long.MAX_VALUE && suspectAt - now > 0) {
+            wake = Math.min(wake, suspectAt);
         }
         return wake;
     }
@@ -222,8 +232,8 @@ final class PathSession implements Comparable<PathSession> {
     }
 
     private long suspectNanos() {
-        double basisMs = Math.max(estimator.rttEwmaMs(), estimator.rttLastMs());
-        return Math.min(timeoutNanos(), Math.max(MIN_SUSPECT_NANOS, (long) (2 * basisMs * 1e6)));
+        double basisMs = Math.max(estimator.rttP99Ms(), estimator.rttLastMs());
+        return Math.min(timeoutNanos(), Math.max(MIN_SUSPECT_NANOS, (long) ((1.2 * basisMs + 2) * 1e6)));
     }
 
     private long burstNanos() {

@@ -25,7 +25,9 @@ import java.util.Optional;
  * 32      8   t3        reflector transmit time, same clock as t2 (0 in a request)
  * 40     16   colour    the sender's local colour, 0-15 printable ASCII bytes (0x21-0x7e) then zeros: the reflector
  *                       answers through that colour's tunnel so that the reply takes the same path back
- * 56      8   reserved  sent as 0, ignored on receipt (room for version-1 extensions)
+ * 56      4   received  replies only: how many requests the reflector has received from this sender's session so far
+ *                       (0 = not counted); lets the sender split round-trip loss into its two directions
+ * 60      4   reserved  sent as 0, ignored on receipt (room for version-1 extensions)
  * </pre>
  *
  * <p>Decoding checks the length, magic, version, type and colour and throws {@link MalformedProbeException} for
@@ -50,6 +52,7 @@ public record ProbePacket(Type type, int flags, int session, int seq, long t1, l
     static final int OFF_T2 = 24;
     static final int OFF_T3 = 32;
     static final int OFF_COLOUR = 40;
+    static final int OFF_RECEIVED = 56;
     static final int COLOUR_FIELD = 16;
 
     private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
@@ -219,6 +222,16 @@ public record ProbePacket(Type type, int flags, int session, int seq, long t1, l
 
     static long t3(byte[] data, int offset) {
         return (long) I64.get(data, offset + OFF_T3);
+    }
+
+    /** The reflector's count of requests received from the sender's session (replies; 0 = not counted). */
+    static long received(byte[] data, int offset) {
+        return Integer.toUnsignedLong((int) I32.get(data, offset + OFF_RECEIVED));
+    }
+
+    /** Stamps the reflector's received count into a reply. */
+    static void stampReceived(byte[] data, int offset, long count) {
+        I32.set(data, offset + OFF_RECEIVED, (int) count);
     }
 
     /** Turns a valid request in place into its reply, stamped with receive time {@code t2} (t3 follows at send). */

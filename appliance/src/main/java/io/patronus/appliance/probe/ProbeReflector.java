@@ -176,6 +176,7 @@ public final class ProbeReflector implements AutoCloseable {
                         continue;
                     }
                     ProbePacket.toReply(buf, 0, t2);
+                    ProbePacket.stampReceived(buf, 0, count(from, listen.lastSourceLength(), ProbePacket.session(buf, 0)));
                     ProbePacket.stampT3(buf, 0, System.nanoTime());
                     if (out.get().send(buf, ProbePacket.SIZE, from, listen.lastSourceLength())) {
                         replied++;
@@ -192,6 +193,25 @@ public final class ProbeReflector implements AutoCloseable {
             listen.close();
         }
     }
+
+    /**
+     * Counts requests per (sender address, session) so that replies can tell the sender how many of its requests
+     * arrived: forward loss. Bounded: beyond {@value #MAX_COUNTED} senders the table starts afresh (senders see their
+     * count drop and re-baseline).
+     */
+    private long count(byte[] from, int fromLength, int session) {
+        long key = ((long) java.util.Arrays.hashCode(java.util.Arrays.copyOf(from, Math.max(0, Math.min(fromLength, from.length)))) << 32)
+                ^ Integer.toUnsignedLong(session);
+        if (counts.size() >= MAX_COUNTED && !counts.containsKey(key)) {
+            counts.clear();
+        }
+        long[] c = counts.computeIfAbsent(key, k -> new long[1]);
+        c[0] = (c[0] + 1) & 0xffffffffL;
+        return c[0] == 0 ? 1 : c[0];
+    }
+
+    private static final int MAX_COUNTED = 100_000;
+    private final java.util.HashMap<Long, long[]> counts = new java.util.HashMap<>();
 
     private void closeUnusedMarkSockets(Map<String, Integer> marks) {
         markSockets.entrySet().removeIf(e -> {

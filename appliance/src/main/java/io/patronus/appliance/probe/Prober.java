@@ -44,7 +44,9 @@ import java.util.concurrent.TimeUnit;
  * Probing happens only between {@link #start()} and {@link #close()}. Every path's interval is at least 10 ms; extra
  * probes while a reply is overdue go at most every quarter interval and only while the path is UP or DEGRADED; all
  * paths together send at most {@link ProbeSettings#maxProbesPerSecond()} (a token bucket; a probe over the limit is
- * postponed by 1 ms and counted). At most 512 replies are read per socket per wake-up.
+ * postponed by 1 ms and counted). At most 4,096 replies are read per socket per wake-up, all of them before any
+ * probe is declared lost, so that a loop thread that was starved of CPU for a moment does not count the replies
+ * waiting in its sockets as lost.
  *
  * <h2>Configuration</h2>
  * {@link #setTargets(List)} replaces the set of paths declaratively: calling it again with the same list changes
@@ -60,7 +62,7 @@ public final class Prober implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Prober.class.getName());
     private static final int EVENT_QUEUE = 10_000;
     private static final int MAX_POLL_MILLIS = 10;
-    private static final int READ_BATCH = 512;
+    private static final int READ_BATCH = 4096;
 
     private final ProbeSettings settings;
     private final ProbeClock clock;
@@ -100,6 +102,7 @@ public final class Prober implements AutoCloseable {
     private volatile long postponed;
     private volatile long listenerDrops;
     private volatile int pathCount;
+    private volatile long maxLagNanos;
 
     private record SocketKey(InetSocketAddress local, int fwmark) {
         static SocketKey of(ProbeTarget t) {
@@ -232,7 +235,7 @@ public final class Prober implements AutoCloseable {
             socketCount = sockets.size();
         }
         return new ProberStats(sent, received, late, unknownReplies, malformed, sendErrors, postponed, listenerDrops,
-                pathCount, socketCount);
+                pathCount, socketCount, maxLagNanos / 1000);
     }
 
     /** The local addresses of the probe sockets (with their kernel-chosen ports). */
@@ -326,6 +329,7 @@ public final class Prober implements AutoCloseable {
                 unknownReplies++;
                 continue;
             }
+            s.reflectorCount(ProbePacket.seq(buf, 0), ProbePacket.received(buf, 0));
             switch (s.reply(ProbePacket.seq(buf, 0), ProbePacket.t1(buf, 0), ProbePacket.t2(buf, 0), ProbePacket.t3(buf, 0), t4)) {
                 case ON_TIME -> received++;
                 case LATE -> late++;
@@ -340,6 +344,9 @@ public final class Prober implements AutoCloseable {
             PathSession s = queue.poll();
             if (s.removed) {
                 continue;
+            }
+            if (now - s.wakeAt > maxLagNanos) {
+                maxLagNanos = now - s.wakeAt;
             }
             long wake = s.service(now, sender);
             s.wakeAt = wake - now > 0 ? wake : now + 1;

@@ -264,4 +264,56 @@ class PathEstimatorTest {
         assertEquals(1, e.estimates().lost());
         assertEquals(PathEstimator.MAX_IN_FLIGHT, e.estimates().pending());
     }
+
+    /** 5% loss each way loses about 9.75% of round trips; the reflector's counts split it back into 5% per direction. */
+    @Test
+    void loss_symmetricFivePercent_reportedPerDirectionNotRoundTrip() {
+        PathEstimator withCounts = new PathEstimator(300, 100);
+        PathEstimator without = new PathEstimator(300, 100);
+        java.util.Random r = new java.util.Random(42);
+        long arrivedAtReflector = 0;
+        for (int i = 0; i < 3000; i++) {
+            long t1 = i * 100 * MS;
+            boolean forward = r.nextDouble() >= 0.05;
+            boolean back = r.nextDouble() >= 0.05;
+            for (PathEstimator e : new PathEstimator[] {withCounts, without}) {
+                long seq = e.nextSeq();
+                e.sent(seq, t1);
+                if (forward && back) {
+                    if (e == withCounts) {
+                        e.reflectorCount((int) seq, arrivedAtReflector + 1);
+                    }
+                    e.reply((int) seq, t1, t1, t1, t1 + MS);
+                } else {
+                    e.lost(seq);
+                }
+            }
+            if (forward) {
+                arrivedAtReflector++;
+            }
+        }
+        double oneWay = withCounts.estimates().lossPct();
+        double roundTrip = without.estimates().lossPct();
+        assertTrue(oneWay > 2.5 && oneWay < 8, "per-direction loss " + oneWay);
+        assertTrue(roundTrip > 6.5, "round-trip loss " + roundTrip);
+    }
+
+    @Test
+    void loss_forwardOnly_attributedToTheWorseDirection() {
+        PathEstimator e = new PathEstimator(200, 100);
+        long arrived = 0;
+        for (int i = 0; i < 1000; i++) {
+            long t1 = i * 100 * MS;
+            long seq = e.nextSeq();
+            e.sent(seq, t1);
+            if (i % 5 == 0) {
+                e.lost(seq); // every fifth request never reaches the reflector: 20% forward loss, none back
+                continue;
+            }
+            arrived++;
+            e.reflectorCount((int) seq, arrived);
+            e.reply((int) seq, t1, t1, t1, t1 + MS);
+        }
+        assertEquals(20.0, e.estimates().lossPct(), 1.0);
+    }
 }

@@ -109,8 +109,13 @@ class ProberSimulationTest {
     }
 
     private static LongPredicate randomLoss(long seed, double p) {
+        return randomLoss(seed, p, 2_000);
+    }
+
+    /** Independent loss with probability {@code p} from {@code fromMs} after the start. */
+    private static LongPredicate randomLoss(long seed, double p, long fromMs) {
         Random r = new Random(seed);
-        return at -> at > 2_000 * MS && r.nextDouble() < p;
+        return at -> at > fromMs * MS && r.nextDouble() < p;
     }
 
     @Test
@@ -132,8 +137,9 @@ class ProberSimulationTest {
     }
 
     /**
-     * How a loss SLA of 10 % treats random loss, per loss window and confidence setting: the share of 2-minute runs at
-     * 5 % loss that go DEGRADED at least once (false alarms), and how long true 12/15/20 % loss takes to be noticed.
+     * How a loss SLA of 10 % treats random loss on an established path (loss from 60 s on, when even a 300-probe window
+     * is full), per loss window and confidence setting: the share of 2-minute runs at 5 % loss that go DEGRADED at
+     * least once (false alarms), and how long true 12/15/20 % loss takes to be noticed.
      */
     @Test
     void lossSla10Percent_falseAndTrueDegraded_perWindowAndConfidence() {
@@ -148,16 +154,17 @@ class ProberSimulationTest {
             int runs = 200;
             int degraded = 0;
             for (int seed = 1; seed <= runs; seed++) {
-                degraded += new Simulation(settings, SLA, randomLoss(seed, 0.05), at -> 20).run(Duration.ofSeconds(122)).degradeds() > 0 ? 1 : 0;
+                degraded += new Simulation(settings, SLA, randomLoss(seed, 0.05, 60_000), at -> 20).run(Duration.ofSeconds(180))
+                        .degradeds() > 0 ? 1 : 0;
             }
             falseRates[c] = degraded / (double) runs;
             StringBuilder line = new StringBuilder(String.format("  %d, %.3f | %.1f%% |", cfg.window(), cfg.z(), 100.0 * degraded / runs));
             for (double p : new double[] {0.12, 0.15, 0.20}) {
                 long[] times = new long[51];
                 for (int seed = 0; seed < times.length; seed++) {
-                    Simulation s = new Simulation(settings, SLA, randomLoss(1000 + seed, p), at -> 20).run(Duration.ofSeconds(300));
+                    Simulation s = new Simulation(settings, SLA, randomLoss(1000 + seed, p, 60_000), at -> 20).run(Duration.ofSeconds(360));
                     int i = s.changes.stream().map(StateChange::to).toList().indexOf(PathStatus.DEGRADED);
-                    times[seed] = i < 0 ? Long.MAX_VALUE : s.changeNanos.get(i) - s.start - 2_000 * MS;
+                    times[seed] = i < 0 ? Long.MAX_VALUE : s.changeNanos.get(i) - s.start - 60_000 * MS;
                 }
                 Arrays.sort(times);
                 long median = times[times.length / 2];
@@ -167,6 +174,7 @@ class ProberSimulationTest {
         }
         assertTrue(falseRates[0] > 0.2, "a 100-probe window at 5 % loss often crosses 10 %");
         assertTrue(falseRates[1] < 0.05, "a 300-probe window rarely does");
+        assertTrue(falseRates[2] < 0.02, "nor does the confidence bound on a 100-probe window");
     }
 
     @Test
@@ -193,6 +201,30 @@ class ProberSimulationTest {
         }
         Arrays.sort(detection);
         return detection;
+    }
+
+    /**
+     * How many probes in a row a blackhole takes before DOWN, per path RTT: random loss must lose all of them to fake a
+     * DOWN, so the chance of a spurious DOWN in 2 minutes at 5 % loss is about {@code 1 - exp(-1200 x 0.05^k)}. The
+     * extra probes can only go out once a reply is overdue, so long paths gain less.
+     */
+    @Test
+    void probesLostBeforeDown_perRtt_andSpuriousDownOdds() {
+        System.out.println("RTT ms | probes lost in a row at DOWN | detection ms after the blackhole | P(spurious DOWN in 2 min at 5% loss)");
+        int[] rtts = {1, 20, 50, 75, 100, 150};
+        int[] minLost = {7, 7, 6, 5, 4, 3};
+        for (int i = 0; i < rtts.length; i++) {
+            int rtt = rtts[i];
+            long blackholeAt = 20_000 * MS + 5 * MS; // just after a probe
+            Simulation s = new Simulation(ProbeSettings.defaults(), new SlaClass("wide", 1000, 10, 100), at -> at >= blackholeAt,
+                    at -> rtt).run(Duration.ofSeconds(25));
+            StateChange down = s.changes.stream().filter(c -> c.to() == PathStatus.DOWN).findFirst().orElseThrow();
+            int k = Integer.parseInt(down.reason().replaceAll(" probes lost in a row.*", ""));
+            long detection = s.changeNanos.get(s.changes.indexOf(down)) - s.start - blackholeAt;
+            double p = 1 - Math.exp(-1200 * Math.pow(0.05, k));
+            System.out.printf("  %3d | %d | %d | %.2g%n", rtt, k, detection / MS, p);
+            assertTrue(k >= minLost[i], rtt + " ms: " + down.reason());
+        }
     }
 
     @Test
