@@ -32,9 +32,10 @@ import java.util.Random;
  *
  * <p>Steering is the same for every site: rule slot k goes to colour {@code 2 + k % 12} (fwmark {@code colour << 8},
  * mask {@code 0xff00}), and site s's default colour is {@code 0x10 + s}. Because a rule's mark does not depend on
- * the site, the nftables equivalent is one flat chain: a guard that lets non-site destinations pass unmarked (the
- * classifier's site lookup), the N rules in order, each setting its mark and accepting (first match wins), then
- * one default rule per site.
+ * the site, the nftables equivalent can be one flat chain ({@link #nftRuleset()}): a guard that lets non-site
+ * destinations pass unmarked (the classifier's site lookup), the N rules in order, each setting its mark and
+ * accepting (first match wins), then one default rule per site. {@link #nftRulesetBySite()} is the same decisions
+ * split into a chain per site.
  */
 final class ClassifierBenchRules {
     static final int SITES = 8;
@@ -202,6 +203,37 @@ final class ClassifierBenchRules {
         }
         b.append("  }\n}\n");
         return b.toString();
+    }
+
+    /**
+     * The same decisions laid out the way an nftables expert might: a verdict map on the destination jumps to one
+     * chain per site, which holds only the rules that can match in that site (a destination prefix inside it, or
+     * none), in order, then the site's default. A packet walks its own site's rules only.
+     */
+    String nftRulesetBySite() {
+        StringBuilder b = new StringBuilder("table ip pcb_classify {\n");
+        List<String> jumps = new ArrayList<>();
+        for (SitePrefix sp : rules.sitePrefixes()) {
+            b.append("  chain site").append(sp.site()).append(" {\n");
+            for (Rule rule : rules.rules()) {
+                List<IpPrefix> dst = rule.match().destinationPrefixes();
+                if (dst.isEmpty() || dst.stream().anyMatch(p -> p.overlaps(sp.prefix()))) {
+                    b.append("    ").append(nftMatch(rule.match())).append(markAndAccept(colour(rule.slot()) << 8)).append('\n');
+                }
+            }
+            b.append("    ").append(markAndAccept(defaultMark(sp.site()))).append("\n  }\n");
+            jumps.add(sp.prefix() + " : jump site" + sp.site());
+        }
+        b.append("  chain prerouting {\n    type filter hook prerouting priority mangle; policy accept;\n");
+        b.append("    ip daddr vmap { ").append(String.join(", ", jumps)).append(" }\n  }\n}\n");
+        return b.toString();
+    }
+
+    /** How many of the rules the by-site layout puts in site 0's chain, the one the benchmark packets walk. */
+    int rulesInSiteZero() {
+        IpPrefix site0 = sitePrefix(0);
+        return (int) rules.rules().stream().filter(r -> r.match().destinationPrefixes().isEmpty()
+                || r.match().destinationPrefixes().stream().anyMatch(p -> p.overlaps(site0))).count();
     }
 
     private static String nftMatch(PolicyMatch m) {

@@ -37,17 +37,24 @@ import java.util.stream.Collectors;
  *   average nanoseconds per run, median of several runs.</li>
  *   <li>Latency of one steering-map update from Java ({@link KernelClassifier#steer}), timed call by call.</li>
  *   <li>Forwarding rate of a UDP flood through a router namespace with nothing, with the classifier attached at
- *   tcx ingress, and with the same rules as an nftables chain at prerouting (see {@link ClassifierBenchRules}),
- *   for 1, 64 and 256 rules, in rounds that alternate the order, so both sides see the same machine.</li>
+ *   tcx ingress, and with the same rules as nftables at prerouting, once as one flat chain (one rule per policy, in
+ *   order) and once split into a chain per destination site behind a verdict map (see {@link ClassifierBenchRules}),
+ *   for 1, 64 and 256 rules, in rounds that rotate the order, so every side sees the same machine. Then the
+ *   classifier's own run time per packet inside the flood, by the kernel's BPF run-time statistics.</li>
  * </ol>
  *
  * <p>Usage: {@code scripts/bench-classifier [--option=value ...]}; options: {@code repeat} (test-run iterations,
  * 1000000), {@code runs} (7), {@code rules} (1,16,64,256), {@code steers} (100000), {@code flood-rules}
- * (1,64,256), {@code rounds} (3), {@code seconds} (flood window, 4), {@code senders} (threads, 1), {@code sender}
- * (packet, udp or auto), {@code no-match} (also flood the packet no rule matches, true), {@code flood} (false
- * skips part 3), {@code budget} (seconds for the whole run, 540). Needs root, nftables and iproute2.
+ * (1,64,256), {@code rounds} (5), {@code seconds} (flood window, 3), {@code senders} (threads, 1), {@code sender}
+ * (packet, udp or auto), {@code realtime} (senders at SCHED_FIFO, true), {@code no-match} (also flood the packet
+ * no rule matches, true), {@code nft-by-site} (also the per-site nftables layout, true), {@code flood} (false skips
+ * part 3), {@code budget} (seconds for the whole run, 540). Needs root, nftables and iproute2.
  */
 public final class ClassifierBenchmark {
+    /** The router's marking stages: the classifier, the flat nftables chain, the nftables chain per site. */
+    private static final List<String> CONFIGS = List.of("ebpf", "nft", "nft-site");
+    private static final Set<String> OPTIONS = Set.of("repeat", "runs", "rules", "steers", "flood-rules", "rounds", "seconds",
+            "senders", "sender", "realtime", "no-match", "nft-by-site", "flood", "budget");
     private final Map<String, String> options;
     private final long deadline;
 
@@ -63,7 +70,11 @@ public final class ClassifierBenchmark {
                 throw new IllegalArgumentException("options look like --name=value, got '" + a + "'");
             }
             int eq = a.indexOf('=');
-            options.put(eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
+            String name = eq < 0 ? a.substring(2) : a.substring(2, eq);
+            if (!OPTIONS.contains(name)) {
+                throw new IllegalArgumentException("unknown option --" + name + "; the options are " + new java.util.TreeSet<>(OPTIONS));
+            }
+            options.put(name, eq < 0 ? "true" : a.substring(eq + 1));
         }
         new ClassifierBenchmark(options).run();
     }
@@ -187,17 +198,19 @@ public final class ClassifierBenchmark {
 
     private void flood(KernelClassifier classifier) throws Exception {
         List<Integer> ruleCounts = intList("flood-rules", "1,64,256");
-        int rounds = intOption("rounds", 3);
-        int seconds = intOption("seconds", 4);
+        int rounds = intOption("rounds", 5);
+        int seconds = intOption("seconds", 3);
         int senders = intOption("senders", 1);
         boolean noMatch = boolOption("no-match", true);
+        List<String> configs = boolOption("nft-by-site", true) ? CONFIGS : CONFIGS.subList(0, 2);
         List<Packet> packets = noMatch ? List.of(Packet.MATCH_LAST, Packet.NO_MATCH) : List.of(Packet.MATCH_LAST);
-        ClassifierFloodLab lab = ClassifierFloodLab.create();
+        boolean realtime = boolOption("realtime", true);
+        ClassifierFloodLab lab = ClassifierFloodLab.create(realtime);
         Thread hook = new Thread(lab::close, "bench-classifier-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            System.out.printf("%n== 3. UDP flood through a router namespace (%s), %d sender thread(s), %d s windows after 0.5 s warm-up%n",
-                    lab.router(), senders, seconds);
+            System.out.printf("%n== 3. UDP flood through a router namespace (%s), %d sender thread(s)%s, %d s windows after 0.3 s warm-up%n",
+                    lab.router(), senders, realtime ? " at SCHED_FIFO 1" : "", seconds);
             SenderKind kind = chooseSender(lab, senders);
             List<String> nft = ClassifierBenchRules.of(ruleCounts.getLast()).nftRuleset().lines().toList();
             System.out.printf("nftables equivalent of %d rules (%d lines), beginning and end:%n", ruleCounts.getLast(), nft.size());
@@ -208,7 +221,11 @@ public final class ClassifierBenchmark {
                     System.out.println("    ...");
                 }
             }
-            checkMarks(lab, classifier, kind, senders, ruleCounts, packets);
+            for (int n : ruleCounts) {
+                System.out.printf("%d rules: the by-site nftables layout walks %d of them for site 0%n", n,
+                        ClassifierBenchRules.of(n).rulesInSiteZero());
+            }
+            checkMarks(lab, classifier, kind, senders, ruleCounts, packets, configs);
             List<Run> results = new ArrayList<>();
             for (int round = 1; round <= rounds; round++) {
                 if (!enoughTime(seconds)) {
@@ -219,8 +236,7 @@ public final class ClassifierBenchmark {
                 for (int n : ruleCounts) {
                     ClassifierBenchRules br = ClassifierBenchRules.of(n);
                     classifier.apply(br.rules(), slots(br.rules()));
-                    List<String> order = round % 2 == 1 ? List.of("ebpf", "nft") : List.of("nft", "ebpf");
-                    for (String config : order) {
+                    for (String config : rotate(configs, round)) {
                         if (!enoughTime(seconds * packets.size())) {
                             break;
                         }
@@ -235,7 +251,10 @@ public final class ClassifierBenchmark {
                     }
                 }
             }
-            report(results, ruleCounts, packets);
+            if (enoughTime(2 * ruleCounts.size() * packets.size() + 5)) {
+                runTimeInPath(lab, classifier, kind, senders, ruleCounts, packets);
+            }
+            report(results, ruleCounts, packets, configs);
         } finally {
             lab.close();
             try {
@@ -271,12 +290,12 @@ public final class ClassifierBenchmark {
 
     /** Before timing anything: each configuration marks the flood as the classifier's specification says. */
     private void checkMarks(ClassifierFloodLab lab, KernelClassifier classifier, SenderKind kind, int senders,
-                            List<Integer> ruleCounts, List<Packet> packets) throws Exception {
+                            List<Integer> ruleCounts, List<Packet> packets, List<String> configs) throws Exception {
         List<String> lines = new ArrayList<>();
         for (int n : ruleCounts) {
             ClassifierBenchRules br = ClassifierBenchRules.of(n);
             classifier.apply(br.rules(), slots(br.rules()));
-            for (String config : List.of("ebpf", "nft")) {
+            for (String config : configs) {
                 install(lab, classifier, br, config);
                 try {
                     for (Packet p : packets) {
@@ -295,11 +314,58 @@ public final class ClassifierBenchmark {
         System.out.println("marks checked at the router's forward hook (config/rules/packet mark x packets): " + String.join(", ", lines));
     }
 
+    /**
+     * The classifier's own cost per packet in the forwarding path, by the kernel's run-time statistics (which are on
+     * only here, as they add two clock reads per run): unlike a test run, the packet arrives with caches shared with
+     * the rest of the stack.
+     */
+    private static void runTimeInPath(ClassifierFloodLab lab, KernelClassifier classifier, SenderKind kind, int senders,
+                                      List<Integer> ruleCounts, List<Packet> packets) throws Exception {
+        System.out.printf("%nclassifier run time per packet (kernel BPF run-time stats; on only here, as they add two clock reads "
+                + "per run): in a test run and inside a 2 s flood%n");
+        BpfProgram program = classifier.program();
+        AutoCloseable stats = ClassifierNative.enableRunTimeStats();
+        try {
+            for (int n : ruleCounts) {
+                ClassifierBenchRules br = ClassifierBenchRules.of(n);
+                classifier.apply(br.rules(), slots(br.rules()));
+                for (Packet p : packets) {
+                    byte[] frame = ClassifierBenchRules.frame(p, ClassifierFloodLab.SRC_MAC, ClassifierFloodLab.RTR_IN_MAC);
+                    long[] a = ClassifierNative.runTimeStats(program.fd());
+                    long testRunNs = program.testRun(frame, new byte[0], 1_000_000).durationNs();
+                    long[] b = ClassifierNative.runTimeStats(program.fd());
+                    System.out.printf("%3d rules  %-10s test run: %5.1f ns per run by the stats (%d ns by the test run's own clock)%n",
+                            n, p.label(), perRun(a, b), testRunNs);
+                }
+                lab.attach(program);
+                try {
+                    for (Packet p : packets) {
+                        long[] a = ClassifierNative.runTimeStats(program.fd());
+                        lab.floodFor(p, kind, senders, 2000);
+                        long[] b = ClassifierNative.runTimeStats(program.fd());
+                        System.out.printf("%3d rules  %-10s in the flood: %5.1f ns per packet over %,d packets%n", n, p.label(),
+                                perRun(a, b), b[1] - a[1]);
+                    }
+                } finally {
+                    lab.detach();
+                }
+            }
+        } finally {
+            stats.close();
+        }
+    }
+
+    private static double perRun(long[] before, long[] after) {
+        long runs = after[1] - before[1];
+        return runs == 0 ? Double.NaN : (double) (after[0] - before[0]) / runs;
+    }
+
     private static void install(ClassifierFloodLab lab, KernelClassifier classifier, ClassifierBenchRules br, String config) throws Exception {
-        if (config.equals("ebpf")) {
-            lab.attach(classifier.program());
-        } else {
-            lab.nft(br.nftRuleset(), "rules-" + br.count());
+        switch (config) {
+            case "ebpf" -> lab.attach(classifier.program());
+            case "nft" -> lab.nft(br.nftRuleset(), "rules-" + br.count());
+            case "nft-site" -> lab.nft(br.nftRulesetBySite(), "rules-by-site-" + br.count());
+            default -> throw new IllegalArgumentException("unknown configuration " + config);
         }
     }
 
@@ -315,41 +381,56 @@ public final class ClassifierBenchmark {
                                int senders, int seconds) throws Exception {
         Sample a;
         Sample b;
-        try (Flood f = lab.startFlood(packet, kind, senders, seconds + 2)) {
-            Thread.sleep(500);
+        Flood f = lab.startFlood(packet, kind, senders, seconds + 2);
+        try {
+            Thread.sleep(300);
             a = lab.sample(f);
             Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
             b = lab.sample(f);
+        } finally {
+            f.close();
         }
         double dt = (b.nanos() - a.nanos()) / 1e9;
         Run r = new Run(config, rules, packet, round, (b.delivered() - a.delivered()) / dt, (b.offered() - a.offered()) / dt);
         if (round > 0) {
-            System.out.printf("round %d  %-5s %3d rules  %-10s %,12.0f pps delivered  (%,.0f offered)%n", round, config, rules,
+            System.out.printf("round %d  %-8s %3d rules  %-10s %,12.0f pps delivered  (%,.0f offered)%n", round, config, rules,
                     packet.label(), r.pps(), r.offeredPps());
         }
         return r;
     }
 
-    private static void report(List<Run> runs, List<Integer> ruleCounts, List<Packet> packets) {
-        System.out.printf("%nmedian (min-max) over rounds, packets/s forwarded by the router:%n");
+    private static void report(List<Run> runs, List<Integer> ruleCounts, List<Packet> packets, List<String> configs) {
+        System.out.printf("%nmedian (min-max) over rounds, packets/s forwarded by the router; ratio = eBPF / nftables from the "
+                + "medians (per round in brackets); added = ns per packet over no classifier, from the medians:%n");
         List<Double> none = runs.stream().filter(r -> r.config().equals("none")).map(Run::pps).toList();
         System.out.printf("no classifier: %s%n", stats(none));
-        System.out.printf("%-10s %6s  %-28s %-28s %-8s %-17s %s%n", "packet", "rules", "eBPF (tcx)", "nftables", "ratio",
-                "added ns eBPF/nft", "per-round ratios");
         for (Packet p : packets) {
             for (int n : ruleCounts) {
                 Map<Integer, Run> ebpf = byRound(runs, "ebpf", n, p);
-                Map<Integer, Run> nft = byRound(runs, "nft", n, p);
                 List<Double> e = ebpf.values().stream().map(Run::pps).toList();
-                List<Double> f = nft.values().stream().map(Run::pps).toList();
-                String perRound = ebpf.keySet().stream().filter(nft::containsKey)
-                        .map(k -> String.format("%.2f", ebpf.get(k).pps() / nft.get(k).pps())).collect(Collectors.joining(" "));
-                System.out.printf("%-10s %6d  %-28s %-28s %-8s %-17s %s%n", p.label(), n, stats(e), stats(f),
-                        e.isEmpty() || f.isEmpty() ? "-" : String.format("%.2fx", median(e) / median(f)),
-                        none.isEmpty() || e.isEmpty() || f.isEmpty() ? "-" : String.format("%.0f / %.0f", added(e, none), added(f, none)),
-                        perRound);
+                StringBuilder line = new StringBuilder(String.format("%-10s %3d rules  ebpf %s added %s", p.label(), n, stats(e),
+                        addedText(e, none)));
+                for (String config : configs.subList(1, configs.size())) {
+                    Map<Integer, Run> other = byRound(runs, config, n, p);
+                    List<Double> o = other.values().stream().map(Run::pps).toList();
+                    String perRound = ebpf.keySet().stream().filter(other::containsKey)
+                            .map(k -> String.format("%.2f", ebpf.get(k).pps() / other.get(k).pps())).collect(Collectors.joining(" "));
+                    line.append(String.format(" | %s %s added %s ratio %s [%s]", config, stats(o), addedText(o, none),
+                            e.isEmpty() || o.isEmpty() ? "-" : String.format("%.2fx", median(e) / median(o)), perRound));
+                }
+                System.out.println(line);
             }
         }
+    }
+
+    private static String addedText(List<Double> config, List<Double> none) {
+        return config.isEmpty() || none.isEmpty() ? "-" : String.format("%.0f ns", added(config, none));
+    }
+
+    private static List<String> rotate(List<String> list, int by) {
+        List<String> out = new ArrayList<>(list);
+        java.util.Collections.rotate(out, by % list.size());
+        return out;
     }
 
     /** Nanoseconds a configuration adds to each forwarded packet, from the median rates. */

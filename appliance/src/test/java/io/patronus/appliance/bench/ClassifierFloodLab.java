@@ -73,10 +73,12 @@ final class ClassifierFloodLab implements AutoCloseable {
     private final Path scratch;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<String> created = new ArrayList<>();
+    private final boolean realtime;
     private volatile Optional<TcAttachment> attachment = Optional.empty();
     private volatile Optional<Flood> flood = Optional.empty();
 
-    private ClassifierFloodLab(String suffix) throws IOException {
+    private ClassifierFloodLab(String suffix, boolean realtime) throws IOException {
+        this.realtime = realtime;
         this.src = "pcb-src-" + suffix;
         this.rtr = "pcb-rtr-" + suffix;
         this.dst = "pcb-dst-" + suffix;
@@ -84,10 +86,14 @@ final class ClassifierFloodLab implements AutoCloseable {
         this.scratch = Files.createTempDirectory("patronus-bench-classifier");
     }
 
-    /** Creates the namespaces and links; on failure removes what it made and rethrows. */
-    static ClassifierFloodLab create() throws Exception {
+    /**
+     * Creates the namespaces and links; on failure removes what it made and rethrows. With {@code realtime}, sender
+     * threads run SCHED_FIFO (priority 1): on a shared machine other processes then cannot take the sender's CPU in
+     * the middle of a window, and the router's work, done in the sender's softirq context, runs undisturbed too.
+     */
+    static ClassifierFloodLab create(boolean realtime) throws Exception {
         String suffix = HexFormat.of().toHexDigits((int) (System.nanoTime() ^ ProcessHandle.current().pid())).substring(4);
-        ClassifierFloodLab lab = new ClassifierFloodLab(suffix);
+        ClassifierFloodLab lab = new ClassifierFloodLab(suffix, realtime);
         try {
             lab.build();
             return lab;
@@ -163,9 +169,7 @@ final class ClassifierFloodLab implements AutoCloseable {
                 + String.format("    meta mark 0x%08x counter comment \"expected\"%n", mark)
                 + "    counter comment \"all\"\n  }\n}\n", "check");
         try {
-            try (Flood f = startFlood(packet, kind, senders, 2)) {
-                Thread.sleep(300);
-            }
+            floodFor(packet, kind, senders, 300);
             String listing = output("ip", "netns", "exec", rtr, "nft", "list", "table", "ip", "pcb_check");
             long expected = -1;
             long all = -1;
@@ -195,6 +199,17 @@ final class ClassifierFloodLab implements AutoCloseable {
         Flood f = new Flood(packet, kind, senders, Math.min(maxSeconds, MAX_FLOOD_SECONDS));
         flood = Optional.of(f);
         return f;
+    }
+
+    /** Floods {@code packet} for {@code millis} and stops; returns how many packets the senders handed over. */
+    long floodFor(Packet packet, SenderKind kind, int senders, long millis) throws InterruptedException {
+        Flood f = startFlood(packet, kind, senders, TimeUnit.MILLISECONDS.toSeconds(millis) + 2);
+        try {
+            Thread.sleep(millis);
+        } finally {
+            f.close();
+        }
+        return f.sent();
     }
 
     /** The delivered-packet count now (and the flood's offered count), read inside the destination namespace. */
@@ -234,6 +249,13 @@ final class ClassifierFloodLab implements AutoCloseable {
                 threads.add(Thread.ofPlatform().daemon().name("flood-" + i).start(() -> {
                     try {
                         ClassifierNative.joinNamespace(src);
+                        if (realtime) {
+                            int errno = ClassifierNative.realtime(1);
+                            if (errno != 0) {
+                                throw new IllegalStateException("sched_setscheduler(SCHED_FIFO) refused, errno " + errno
+                                        + "; run as root or pass --realtime=false");
+                            }
+                        }
                         try (ClassifierNative.BatchSender s = kind == SenderKind.PACKET
                                 ? ClassifierNative.BatchSender.packet(SRC_IF, frame, 64)
                                 : ClassifierNative.BatchSender.udp(packet.destination, packet.destinationPort, ClassifierBenchRules.DSCP,

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The few libc calls the classifier benchmark needs that the JDK lacks, through the FFM API: {@code setns} (a
@@ -25,6 +26,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * {@code sendmmsg}, which sends a batch of frames per system call. Not thread-safe per socket; each sender thread
  * owns its own.
  */
+@SuppressWarnings("restricted") // a benchmark runner, started with --enable-native-access by scripts/bench-classifier
 final class ClassifierNative {
     static final int AF_INET = 2;
     static final int AF_PACKET = 17;
@@ -54,6 +56,20 @@ final class ClassifierNative {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SENDMMSG = libc("sendmmsg", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle IF_NAMETOINDEX = libc("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SCHED_SETSCHEDULER = libc("sched_setscheduler",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final int SCHED_FIFO = 1;
+    private static final MethodHandle SYSCALL = LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT),
+            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    /** __NR_bpf on x86-64 (on arm64 it is 280). */
+    private static final long NR_BPF = System.getProperty("os.arch").equals("aarch64") ? 280 : 321;
+    private static final int BPF_OBJ_GET_INFO_BY_FD = 15;
+    private static final int BPF_ENABLE_STATS = 32;
+    /** struct bpf_prog_info: run_time_ns@192, run_cnt@200 (Linux 5.1+). */
+    private static final int PROG_INFO_LEN = 232;
+    private static final int RUN_TIME_NS = 192;
+    private static final int RUN_CNT = 200;
 
     /** struct mmsghdr on x86-64 and arm64: a 56-byte msghdr, the 4-byte msg_len, padding. */
     private static final int MMSGHDR = 64;
@@ -136,6 +152,71 @@ final class ClassifierNative {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("if_nametoindex " + name + ": " + t, t);
+        }
+    }
+
+    /**
+     * Makes the calling thread (only) SCHED_FIFO at {@code priority}; returns the errno when that is refused (0 on
+     * success). The kernel's RT throttling (95% of each second by default) still leaves the CPU to others.
+     */
+    static int realtime(int priority) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment param = arena.allocateFrom(JAVA_INT, priority);
+            int r = (int) SCHED_SETSCHEDULER.invokeExact(state, 0, SCHED_FIFO, param);
+            return r == 0 ? 0 : errno(state);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("sched_setscheduler: " + t, t);
+        }
+    }
+
+    /**
+     * Turns on the kernel's run-time accounting of every BPF program (BPF_ENABLE_STATS, BPF_STATS_RUN_TIME) until the
+     * returned handle is closed, or the process exits. It costs two clock reads per program run, so it is on only
+     * while it is being read.
+     */
+    static AutoCloseable enableRunTimeStats() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment attr = arena.allocate(8, 8); // enable_stats.type = BPF_STATS_RUN_TIME (0)
+            int fd = (int) (long) SYSCALL.invokeExact(state, NR_BPF, BPF_ENABLE_STATS, attr, 4);
+            if (fd < 0) {
+                throw failure("bpf(BPF_ENABLE_STATS)", "run-time statistics", errno(state));
+            }
+            return () -> {
+                try (Arena a = Arena.ofConfined()) {
+                    int ignored = (int) CLOSE.invokeExact(a.allocate(CALL_STATE), fd);
+                } catch (Throwable t) {
+                    throw new IllegalStateException("closing the BPF stats descriptor: " + t, t);
+                }
+            };
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("bpf(BPF_ENABLE_STATS): " + t, t);
+        }
+    }
+
+    /** {run_time_ns, run_cnt} of the program behind {@code programFd}, counted while run-time stats are on. */
+    static long[] runTimeStats(int programFd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment info = arena.allocate(PROG_INFO_LEN, 8);
+            MemorySegment attr = arena.allocate(16, 8);
+            attr.set(JAVA_INT, 0, programFd);
+            attr.set(JAVA_INT, 4, PROG_INFO_LEN);
+            attr.set(JAVA_LONG, 8, info.address());
+            long r = (long) SYSCALL.invokeExact(state, NR_BPF, BPF_OBJ_GET_INFO_BY_FD, attr, 16);
+            if (r < 0) {
+                throw failure("bpf(BPF_OBJ_GET_INFO_BY_FD)", "program fd " + programFd, errno(state));
+            }
+            return new long[] {info.get(JAVA_LONG, RUN_TIME_NS), info.get(JAVA_LONG, RUN_CNT)};
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("bpf(BPF_OBJ_GET_INFO_BY_FD): " + t, t);
         }
     }
 
