@@ -71,9 +71,10 @@ public final class ProbedPaths implements PathProbe, AutoCloseable {
         this.interval = interval;
         this.sla = sla;
         ProbeSettings d = ProbeSettings.defaults();
-        // The loss window spans 30 s of probes: 100 probes (10 s) is too few to tell 5% random loss from a 10% SLA
-        // limit reliably (a 100-probe window of a 5% loss exceeds 10% about once in a few hundred windows).
-        int lossWindow = (int) Math.max(d.lossWindow(), Math.min(10_000, Duration.ofSeconds(30).toNanos() / Math.max(1, interval.toNanos())));
+        // The loss window spans 20 s of probes: 100 probes (10 s) is too few to tell 5% random loss from a 10% SLA
+        // limit reliably (a 100-probe window of a 5% loss exceeds 10% about once in a few hundred windows); 200
+        // per-direction samples put 13% (where the score falls below 50) five standard deviations above 5%.
+        int lossWindow = (int) Math.max(d.lossWindow(), Math.min(10_000, Duration.ofSeconds(20).toNanos() / Math.max(1, interval.toNanos())));
         ProbeSettings settings = new ProbeSettings(detectMultiplier, recoveryProbes, d.holdDownBase(), d.holdDownMax(),
                 d.flapWindow(), d.stableAfter(), lossWindow, d.rttWindow(), d.minLossSamples(), d.recoveryMargin(), d.bursts(),
                 d.maxProbesPerSecond());

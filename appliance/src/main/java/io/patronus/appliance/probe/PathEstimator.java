@@ -293,6 +293,9 @@ public final class PathEstimator {
         for (boolean wasLost : kept) {
             outcome(wasLost);
         }
+        // The reflector's counts span the same history: keep only as many of the newest samples, so that the outage
+        // does not count against the path's loss (in either direction) once it is back.
+        countSize = Math.min(countSize, keep);
     }
 
     /** Replies that matched no probe in flight. */

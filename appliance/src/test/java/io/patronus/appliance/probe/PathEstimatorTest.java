@@ -316,4 +316,23 @@ class PathEstimatorTest {
         }
         assertEquals(20.0, e.estimates().lossPct(), 1.0);
     }
+
+    @Test
+    void retainLastOutcomes_alsoForgetsOldReflectorCounts() {
+        PathEstimator e = new PathEstimator(100, 100);
+        long arrived = 0;
+        for (int i = 0; i < 200; i++) {
+            long seq = e.nextSeq();
+            e.sent(seq, i * 100 * MS);
+            if (i < 100 && i % 2 == 0) {
+                e.lost(seq); // an old bad spell: half the requests never arrived
+                continue;
+            }
+            arrived++;
+            e.reflectorCount((int) seq, arrived);
+            e.reply((int) seq, i * 100 * MS, 0, 0, i * 100 * MS + MS);
+        }
+        e.retainLastOutcomes(30);
+        assertEquals(0.0, e.estimates().lossPct(), 1e-9, "only the last 30 (clean) probes count");
+    }
 }
