@@ -243,7 +243,9 @@ final class PathSession implements Comparable<PathSession> {
     private void outcome(ProbeOutcome o) {
         PathReport before = report;
         Optional<StateChange> change = machine.observe(o, estimator.estimates());
-        if (change.isPresent() && change.get().from() == PathStatus.DOWN) {
+        // Coming up for the first time is like coming back from down: probes lost while the tunnel was still being
+        // set up (no handshake yet) say nothing about the path's loss once it works.
+        if (change.isPresent() && (change.get().from() == PathStatus.DOWN || change.get().from() == PathStatus.UNKNOWN)) {
             estimator.retainLastOutcomes(machine.recoveryStreak());
         }
         report = buildReport(estimator.estimates());

@@ -64,6 +64,7 @@ class LabFailoverTest {
                 + " add rule ip pathtag tag iifname \"wg-fiber\" ip dscp set " + VIA_FIBER + ";"
                 + " add rule ip pathtag tag iifname \"wg-lte\" ip dscp set " + VIA_LTE).exitCode());
         awaitVoiceOn("fiber", 60);
+        awaitPathStatus("site1:site2:fiber", "up", 60);
         awaitPathStatus("site1:site2:lte", "up", 60);
     }
 
