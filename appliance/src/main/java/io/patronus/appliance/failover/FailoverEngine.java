@@ -40,6 +40,7 @@ public final class FailoverEngine {
     private final Map<Target, PolicyAction.Route> routes = new HashMap<>();
     /** Per (path, threshold): since when the path has been continuously healthy at that threshold. */
     private final Map<String, Instant> healthySince = new HashMap<>();
+    private final java.util.Set<String> observed = new java.util.HashSet<>();
 
     public FailoverEngine(String localSiteId, List<Link> links, Supplier<List<Site>> sites, Supplier<List<Policy>> policies,
                           Function<String, Optional<PathHealth>> health, Duration failbackHold, Overrides overrides, Clock clock) {
@@ -134,8 +135,11 @@ public final class FailoverEngine {
         raw.forEach((colour, h) -> {
             String key = siteId + "|" + colour + "|" + threshold;
             Instant since;
+            boolean firstSighting = observed.add(key);
             if (h.healthy(threshold)) {
-                since = healthySince.computeIfAbsent(key, k -> h.since().isBefore(now) ? h.since() : now);
+                // Seen healthy from the very first evaluation (an appliance restart): trust its state's age. Seen
+                // unhealthy before: the hold starts now, not when its current state (e.g. degraded) began.
+                since = healthySince.computeIfAbsent(key, k -> firstSighting && h.since().isBefore(now) ? h.since() : now);
             } else {
                 healthySince.remove(key);
                 since = now;

@@ -134,6 +134,23 @@ class FailoverEngineTest {
     }
 
     @Test
+    void evaluate_primaryDegradedLongAgoAndOnlyNowAboveThreshold_holdCountsFromNow() {
+        path("fiber", PathStatus.UP, 100);
+        path("lte", PathStatus.UP, 100);
+        voice = new Policy("voice", "voice", 10, PolicyMatch.any(), new PolicyAction.Route("fiber", "lte", 50));
+        FailoverEngine e = engine(Overrides.inMemory());
+        e.evaluate();
+        now = now.plusSeconds(1);
+        path("fiber", PathStatus.DEGRADED, 0); // e.g. 300 ms of added delay
+        assertEquals("lte", e.evaluate().getFirst().to());
+        now = now.plusSeconds(20);
+        health.put("s1:s2:fiber", new PathHealth(PathStatus.DEGRADED, 80, now.minusSeconds(20), "")); // still degraded, score back
+        assertEquals(List.of(), e.evaluate(), "healthy only now: the hold starts now, not when 'degraded' began");
+        now = now.plusSeconds(31);
+        assertEquals("fiber", e.evaluate().getFirst().to());
+    }
+
+    @Test
     void evaluate_policyEditedToNewPrimary_movesAtOnceWithoutFailbackHold() {
         path("fiber", PathStatus.UP, 100);
         path("lte", PathStatus.UP, 100);
