@@ -142,7 +142,7 @@ public final class FailoverEngine {
                 since = healthySince.computeIfAbsent(key, k -> firstSighting && h.since().isBefore(now) ? h.since() : now);
             } else {
                 healthySince.remove(key);
-                since = now;
+                since = h.since(); // the rules read an unhealthy path's age only for "not measured yet"
             }
             out.put(colour, new PathHealth(h.status(), h.score(), since, h.detail()));
         });

@@ -22,6 +22,11 @@ import java.util.Optional;
 public final class FailoverRules {
     /** The score default traffic wants from its preferred link before using it. */
     public static final int DEFAULT_THRESHOLD = 50;
+    /**
+     * How long a preferred path that has not been measured yet (tunnel still handshaking after a start) keeps its
+     * traffic: not being measured is not a failure, and moving away would mean a failback hold later.
+     */
+    public static final Duration STARTUP_GRACE = Duration.ofSeconds(10);
 
     private FailoverRules() {
     }
@@ -35,6 +40,10 @@ public final class FailoverRules {
                                Optional<String> current, Duration hold, Instant now) {
         PathHealth p = paths.get(primary);
         PathHealth b = paths.get(backup);
+        if (p != null && notMeasuredYet(p, now) && current.map(primary::equals).orElse(true)) {
+            return new Choice(primary, Choice.Cause.PRIMARY, "primary " + primary + " is not measured yet; keeping it for up to "
+                    + seconds(STARTUP_GRACE));
+        }
         if (p != null && p.healthy(threshold)) {
             if (current.isPresent() && !current.get().equals(primary) && heldFor(p, now).compareTo(hold) < 0) {
                 PathHealth cur = paths.get(current.get());
@@ -66,6 +75,12 @@ public final class FailoverRules {
         if (byPriority.isEmpty()) {
             return new Choice("", Choice.Cause.NO_USABLE_PATH, "no link reaches this site");
         }
+        Link preferred = byPriority.getFirst();
+        PathHealth ph = paths.get(preferred.colour());
+        if (notMeasuredYet(ph, now) && current.map(preferred.colour()::equals).orElse(true)) {
+            return new Choice(preferred.colour(), Choice.Cause.PRIMARY, preferred.colour() + " is not measured yet; keeping it for up to "
+                    + seconds(STARTUP_GRACE));
+        }
         for (Link l : byPriority) {
             PathHealth h = paths.get(l.colour());
             if (h.healthy(DEFAULT_THRESHOLD)) {
@@ -86,6 +101,10 @@ public final class FailoverRules {
         return best(paths, links).map(c -> new Choice(c, Choice.Cause.BEST_AVAILABLE, "no link is healthy (score >= "
                         + DEFAULT_THRESHOLD + "); best available is " + c + " " + paths.get(c).describe()))
                 .orElseGet(() -> new Choice(first.colour(), Choice.Cause.NO_USABLE_PATH, "no usable path; keeping " + first.colour()));
+    }
+
+    private static boolean notMeasuredYet(PathHealth h, Instant now) {
+        return h.status() == io.patronus.model.PathStatus.UNKNOWN && Duration.between(h.since(), now).compareTo(STARTUP_GRACE) < 0;
     }
 
     /** The usable path with the highest score, ties to the better link priority. */

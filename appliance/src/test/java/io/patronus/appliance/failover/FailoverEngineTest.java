@@ -165,6 +165,17 @@ class FailoverEngineTest {
     }
 
     @Test
+    void evaluate_primaryNeverMeasured_failsOverAfterTheStartupGrace() {
+        health.put("s1:s2:lte", new PathHealth(PathStatus.UNKNOWN, 0, now, ""));
+        path("fiber", PathStatus.UP, 100);
+        FailoverEngine e = engine(Overrides.inMemory());
+        e.evaluate();
+        assertEquals("lte", e.choice(new Target("voice", "s2")).orElseThrow().colour(), "within the grace");
+        now = now.plus(FailoverRules.STARTUP_GRACE).plusSeconds(1);
+        assertEquals("fiber", e.evaluate().getFirst().to());
+    }
+
+    @Test
     void evaluate_unknownPaths_keepThePlannedColoursAndDoNotFlap() {
         FailoverEngine e = engine(Overrides.inMemory());
         List<Decision> first = e.evaluate();

@@ -47,6 +47,7 @@ class FailoverRulesTest {
                     Choice c = FailoverRules.route("fiber", "lte", threshold, paths, LINKS, Optional.empty(), HOLD, NOW);
                     String expected;
                     Choice.Cause cause;
+                    // (h() dates every state an hour back: an UNKNOWN primary is past its startup grace here.)
                     if (p.isPresent() && p.get().usable() && p.get().score() >= threshold) {
                         expected = "fiber";
                         cause = Choice.Cause.PRIMARY;
@@ -75,6 +76,17 @@ class FailoverRulesTest {
 
     private static int priority(String colour) {
         return LINKS.stream().filter(l -> l.colour().equals(colour)).findFirst().orElseThrow().priority();
+    }
+
+    @Test
+    void route_primaryNotMeasuredYetAfterAStart_keepsItWithinTheGraceThenFailsOver() {
+        Map<String, PathHealth> fresh = Map.of("fiber", new PathHealth(PathStatus.UNKNOWN, 0, NOW.minusSeconds(3), ""),
+                "lte", h(PathStatus.UP, 100));
+        assertEquals("fiber", FailoverRules.route("fiber", "lte", 70, fresh, LINKS, Optional.empty(), HOLD, NOW).colour());
+        assertEquals("fiber", FailoverRules.defaultTraffic(fresh, LINKS, Optional.empty(), HOLD, NOW).colour());
+        Instant later = NOW.plus(FailoverRules.STARTUP_GRACE);
+        assertEquals("lte", FailoverRules.route("fiber", "lte", 70, fresh, LINKS, Optional.empty(), HOLD, later).colour());
+        assertEquals("lte", FailoverRules.defaultTraffic(fresh, LINKS, Optional.empty(), HOLD, later).colour());
     }
 
     @Test
