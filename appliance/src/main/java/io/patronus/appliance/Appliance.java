@@ -127,7 +127,8 @@ public final class Appliance implements AutoCloseable {
             PathProbe probe = !real ? new EmulatedPathProbe()
                     : probed != null ? probed : new TunnelPathProbe(dataPlane, config.site().id());
             monitor = new PathMonitor(config.site().id(), config.links(), store::sites, probe, sla,
-                    new PathHistory(store.historyMap(), config.history().rawRetention()), clock);
+                    new PathHistory(store.historyMap(), config.history().rawRetention(), config.history().aggregateRetention(), clock),
+                    clock);
             classifier = new PolicyClassifier(config.site().id(), config.links(), store::sites, store::policies,
                     SlotAssignments.open(dataDir.resolve("classifier-slots.json")),
                     PolicyClassifier.kernelSide(config, !dataPlane.kind().equals("memory")), clock);
@@ -348,7 +349,9 @@ public final class Appliance implements AutoCloseable {
         Map<String, Object> pathDetails = new LinkedHashMap<>();
         pathDetails.put("probe", monitor.probeKind());
         pathDetails.put("paths", monitor.paths().size());
-        pathDetails.put("historySamples", monitor.history().size());
+        // Counting MapDB entries one by one is slow at millions; the rings' bound is what matters to an operator.
+        pathDetails.put("historyPaths", monitor.history().pathCount());
+        pathDetails.put("historyEntryBound", monitor.history().entryBound());
         List<Map<String, Object>> children = List.of(
                 component("store", "running", storeDetails, List.of(component("write-ahead-log", "running", walDetails, List.of()))),
                 component("data-plane", "running", dpDetails, List.of()),

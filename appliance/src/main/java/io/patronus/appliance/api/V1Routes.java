@@ -343,21 +343,66 @@ public final class V1Routes {
                 + " does not exist (path ids are source:destination:colour; see GET /v1/paths)"));
     }
 
+    /**
+     * The health history of a path in {@code [since, until]}: raw samples for a window within the raw history,
+     * one-minute aggregates (then the raw samples of the open minute) beyond it, folded into wider buckets past
+     * {@link io.patronus.appliance.paths.PathHistory#DEFAULT_MAX_POINTS} points. A path removed since is still
+     * answered while its history lasts. {@code samples} repeats raw points in the shape of the first version of this
+     * route, for its clients; it is empty when the answer is not at raw resolution.
+     */
     private Reply pathHealth(ApiRequest r) {
-        Path p = path(r.pathParam("id"));
+        String id = r.pathParam("id");
+        io.patronus.appliance.paths.PathHistory history = paths.history();
+        if (paths.path(id).isEmpty() && !history.contains(id)) {
+            path(id);
+        }
         Instant now = clock.instant();
         Instant since = r.query("since").map(s -> instant(s, "since", now)).orElse(now.minus(Duration.ofHours(1)));
         Instant until = r.query("until").map(s -> instant(s, "until", now)).orElse(now);
         if (until.isBefore(since)) {
             throw ApiException.badRequest("until (" + until + ") is before since (" + since + ")", "until");
         }
-        List<PathSample> samples = paths.history().range(p.id(), since, until);
+        io.patronus.appliance.paths.HistoryWindow w = history.query(id, since, until);
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("pathId", p.id());
+        out.put("pathId", id);
         out.put("since", since);
         out.put("until", until);
+        out.put("resolution", w.resolutionLabel());
+        out.put("folded", w.folded());
+        out.put("maxPoints", w.maxPoints());
+        out.put("points", w.points().stream().map(V1Routes::historyPoint).toList());
+        List<PathSample> samples = w.resolution().isZero()
+                ? w.points().stream().flatMap(p -> p.sample().stream()).toList() : List.of();
         out.put("samples", samples);
         return Reply.ok(out);
+    }
+
+    /** A history point as the API writes it: measurements rounded to microseconds, status time in seconds. */
+    private static Map<String, Object> historyPoint(io.patronus.appliance.paths.HistoryPoint p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("at", p.at());
+        m.put("resolution", p.resolution());
+        m.put("sampleCount", p.sampleCount());
+        m.put("latencyMs", round3(p.latencyMs()));
+        m.put("latencyMinMs", round3(p.latencyMinMs()));
+        m.put("latencyP95Ms", round3(p.latencyP95Ms()));
+        m.put("latencyMaxMs", round3(p.latencyMaxMs()));
+        m.put("packetLossPct", round3(p.packetLossPct()));
+        m.put("packetLossMaxPct", round3(p.packetLossMaxPct()));
+        m.put("jitterMs", round3(p.jitterMs()));
+        m.put("healthScore", round3(p.healthScore()));
+        m.put("healthScoreMin", p.healthScoreMin());
+        m.put("status", p.status());
+        if (!p.statusTime().isEmpty()) {
+            Map<String, Object> seconds = new LinkedHashMap<>();
+            p.statusTime().forEach((s, d) -> seconds.put(s.wire(), d.toMillis() / 1000.0));
+            m.put("statusSeconds", seconds);
+        }
+        return m;
+    }
+
+    private static double round3(double v) {
+        return Math.round(v * 1000) / 1000.0;
     }
 
     /** An ISO-8601 instant, or a duration meaning "that long ago" (90s, 15m, 24h, 7d). */

@@ -96,7 +96,8 @@ final class PathsCommand extends CommandGroup {
         }
     }
 
-    @Command(name = "history", description = "Health samples of a path over a time window, oldest first.")
+    @Command(name = "history", description = "Health history of a path over a time window, oldest first: raw "
+            + "samples for the recent past (1h by default), one-minute aggregates beyond, wider buckets past 2,000 points.")
     static final class History extends CliCommand {
         @Parameters(paramLabel = "PATH", description = "The path's id, source:destination:colour.")
         String id;
@@ -111,20 +112,60 @@ final class PathsCommand extends CommandGroup {
             q.put("since", Optional.ofNullable(since).map(s -> timeBound("--since", s)));
             q.put("until", Optional.ofNullable(until).map(s -> timeBound("--until", s)));
             JsonNode h = client().get("/v1/paths/" + ApplianceClient.segment(id) + "/health" + ApplianceClient.query(q));
+            // An appliance of the first version answers samples only.
+            boolean points = h.has("points");
+            JsonNode rows = points ? h.path("points") : h.path("samples");
             switch (format()) {
                 case json -> printJson(h);
-                case ids -> h.path("samples").forEach(s -> out().println(s.path("at").asText()));
+                case ids -> rows.forEach(s -> out().println(s.path("at").asText()));
                 case table -> {
-                    out().println(h.path("pathId").asText() + " from " + h.path("since").asText() + " to "
-                            + h.path("until").asText() + ": " + h.path("samples").size() + " sample(s)");
-                    Table t = new Table("AT", "STATUS", "SCORE", "LATENCY", "LOSS", "JITTER");
-                    h.path("samples").forEach(s -> t.row(s.path("at").asText(), s.path("status").asText(),
-                            s.path("healthScore").asInt(), Units.ms(s.path("latencyMs").asDouble()),
-                            Units.pct(s.path("packetLossPct").asDouble()), Units.ms(s.path("jitterMs").asDouble())));
-                    t.print(out());
+                    if (points) {
+                        printPoints(h);
+                    } else {
+                        printSamples(h);
+                    }
                 }
             }
             return 0;
+        }
+
+        private void printPoints(JsonNode h) {
+            JsonNode rows = h.path("points");
+            out().println(h.path("pathId").asText() + " from " + h.path("since").asText() + " to "
+                    + h.path("until").asText() + ": " + rows.size() + " point(s) at " + h.path("resolution").asText()
+                    + " resolution" + (h.path("folded").asBoolean() ? ", folded to at most "
+                    + h.path("maxPoints").asInt() + " points" : ""));
+            Table t = new Table("AT", "RES", "STATUS", "SCORE", "LATENCY", "LOSS", "JITTER", "SAMPLES");
+            rows.forEach(p -> t.row(p.path("at").asText(), p.path("resolution").asText(), status(p),
+                    Math.round(p.path("healthScore").asDouble()), Units.ms(p.path("latencyMs").asDouble()),
+                    Units.pct(p.path("packetLossPct").asDouble()), Units.ms(p.path("jitterMs").asDouble()),
+                    p.path("sampleCount").asInt()));
+            t.print(out());
+        }
+
+        /** The worst status seen; with how long it lasted when the bucket also spent time in another status. */
+        static String status(JsonNode point) {
+            String worst = point.path("status").asText();
+            JsonNode seconds = point.path("statusSeconds");
+            int spent = 0;
+            for (JsonNode s : seconds) {
+                spent += s.asDouble() > 0 ? 1 : 0;
+            }
+            if (spent < 2 || !seconds.has(worst)) {
+                return worst;
+            }
+            return worst + " (" + Units.uptime(Math.round(seconds.path(worst).asDouble())) + ")";
+        }
+
+        private void printSamples(JsonNode h) {
+            JsonNode rows = h.path("samples");
+            out().println(h.path("pathId").asText() + " from " + h.path("since").asText() + " to "
+                    + h.path("until").asText() + ": " + rows.size() + " sample(s)");
+            Table t = new Table("AT", "STATUS", "SCORE", "LATENCY", "LOSS", "JITTER");
+            rows.forEach(s -> t.row(s.path("at").asText(), s.path("status").asText(),
+                    s.path("healthScore").asInt(), Units.ms(s.path("latencyMs").asDouble()),
+                    Units.pct(s.path("packetLossPct").asDouble()), Units.ms(s.path("jitterMs").asDouble())));
+            t.print(out());
         }
     }
 }

@@ -141,5 +141,7 @@ public final class PathMonitor implements AutoCloseable {
             }
             scheduler = null;
         }
+        // The open minute of every path goes into its aggregate now, so the store's final checkpoint keeps it.
+        history.flushOpenMinutes();
     }
 }
