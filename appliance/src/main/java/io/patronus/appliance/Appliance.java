@@ -357,12 +357,25 @@ public final class Appliance implements AutoCloseable {
                 component("data-plane", "running", dpDetails, List.of()),
                 component("path-monitor", "running", pathDetails, List.of()),
                 component("classifier", classifier.status().state(), classifierDetails(), List.of()),
+                component("failover", "running", failoverDetails(), List.of()),
                 component("api", server.isRunning() ? "running" : "stopped",
                         Map.of("uri", apiUri().toString()), List.of()),
                 component("config", "loaded", Map.of("effective", config.toYaml()), List.of()));
         Map<String, Object> root = component("appliance", "running", Map.of("siteId", config.site().id(),
                 "version", VERSION, "startedAt", startedAt.toString()), children);
         return Map.of("components", root);
+    }
+
+    private Map<String, Object> failoverDetails() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("failbackHold", failover.engine().failbackHold().toString());
+        m.put("pins", failover.engine().overrides().all().entrySet().stream()
+                .map(e -> e.getKey() + " -> " + e.getValue()).toList());
+        m.put("offPreferred", failover.engine().choices().entrySet().stream()
+                .filter(e -> e.getValue().cause() != io.patronus.appliance.failover.Choice.Cause.PRIMARY)
+                .map(e -> e.getKey() + ": " + e.getValue().colour() + " (" + e.getValue().cause().wire() + ")").sorted().toList());
+        m.put("probes", probed == null ? "none (paths are " + monitor.probeKind() + ")" : probed.stats().toString());
+        return m;
     }
 
     private Map<String, Object> classifierDetails() {

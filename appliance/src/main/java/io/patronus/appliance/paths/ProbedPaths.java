@@ -204,6 +204,10 @@ public final class ProbedPaths implements PathProbe, AutoCloseable {
         }
     }
 
+    public io.patronus.appliance.probe.ProberStats stats() {
+        return prober.stats();
+    }
+
     public Optional<PathReport> report(String pathId) {
         return prober.report(pathId);
     }
