@@ -19,8 +19,12 @@ final class TimeParam {
         if (v.isEmpty() || v.get().isBlank()) {
             return Optional.empty();
         }
-        String s = v.get().strip();
-        Matcher m = RELATIVE.matcher(s);
+        return Optional.of(instant(v.get().strip(), name, now));
+    }
+
+    /** An ISO-8601 instant, or a duration meaning "that long ago"; a 400 naming {@code field} otherwise. */
+    static Instant instant(String text, String field, Instant now) {
+        Matcher m = RELATIVE.matcher(text);
         if (m.matches()) {
             long n = Long.parseLong(m.group(1));
             Duration d = switch (m.group(2)) {
@@ -30,13 +34,13 @@ final class TimeParam {
                 case "h" -> Duration.ofHours(n);
                 default -> Duration.ofDays(n);
             };
-            return Optional.of(now.minus(d));
+            return now.minus(d);
         }
         try {
-            return Optional.of(Instant.parse(s));
+            return Instant.parse(text);
         } catch (DateTimeParseException e) {
-            throw ApiException.badRequest(name + ": must be an ISO-8601 instant (2026-11-23T12:00:00Z) or a duration back from now "
-                    + "(90m, 24h, 7d), was '" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "'", name);
+            throw ApiException.badRequest(field + " must be an ISO-8601 instant (2026-11-23T08:00:00Z) or a duration "
+                    + "ago like 90s, 15m, 24h, 7d; was '" + (text.length() > 40 ? text.substring(0, 40) : text) + "'", field);
         }
     }
 }

@@ -27,7 +27,6 @@ import io.patronus.model.SiteStatus;
 import io.patronus.model.User;
 
 import java.time.Clock;
-import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,15 +36,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The handlers of API v1. Each route states the least role it needs: viewers read, operators change sites and
  * policies, admins run diagnostics.
  */
 public final class V1Routes {
-    private static final Pattern AGO = Pattern.compile("(\\d{1,9})([smhd])");
 
     /** Facts about the running appliance shown by {@code /v1/health}. */
     public record Info(String siteId, String version, Instant startedAt, String dataPlane, String dataPlaneReason,
@@ -407,23 +403,7 @@ public final class V1Routes {
 
     /** An ISO-8601 instant, or a duration meaning "that long ago" (90s, 15m, 24h, 7d). */
     static Instant instant(String text, String field, Instant now) {
-        Matcher m = AGO.matcher(text);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            Duration d = switch (m.group(2)) {
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-            return now.minus(d);
-        }
-        try {
-            return Instant.parse(text);
-        } catch (DateTimeException e) {
-            throw ApiException.badRequest(field + " must be an ISO-8601 instant (2026-11-23T08:00:00Z) or a duration "
-                    + "ago like 90s, 15m, 24h, 7d; was '" + (text.length() > 40 ? text.substring(0, 40) : text) + "'", field);
-        }
+        return TimeParam.instant(text, field, now);
     }
 
     // ---- policies ----------------------------------------------------------------------------------------------------

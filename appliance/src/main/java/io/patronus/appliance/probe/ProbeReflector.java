@@ -200,8 +200,12 @@ public final class ProbeReflector implements AutoCloseable {
      * count drop and re-baseline).
      */
     private long count(byte[] from, int fromLength, int session) {
-        long key = ((long) java.util.Arrays.hashCode(java.util.Arrays.copyOf(from, Math.max(0, Math.min(fromLength, from.length)))) << 32)
-                ^ Integer.toUnsignedLong(session);
+        // Hashed in place: this runs for every request, so no copy of the address.
+        int h = 1;
+        for (int i = 0, n = Math.max(0, Math.min(fromLength, from.length)); i < n; i++) {
+            h = 31 * h + from[i];
+        }
+        long key = ((long) h << 32) ^ Integer.toUnsignedLong(session);
         if (counts.size() >= MAX_COUNTED && !counts.containsKey(key)) {
             counts.clear();
         }
