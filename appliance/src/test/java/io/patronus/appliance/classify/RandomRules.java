@@ -29,6 +29,7 @@ final class RandomRules {
     private static final long[] RATES = {1, 8, 64, 1_000, 100_000_000};
 
     private final Random r;
+    private int calls;
 
     RandomRules(long seed) {
         this.r = new Random(seed);
@@ -70,6 +71,17 @@ final class RandomRules {
             };
             long kbps = action == Action.RATE_LIMIT ? RATES[r.nextInt(RATES.length)] : 0;
             rules.add(new Rule(slots.get(i), "p" + i, "p" + i, i + 1, match(), action, kbps));
+        }
+        // Every fourth set leads with a slow catch-all rate limit, so that RATE_LIMITED is reached whatever the seed.
+        if (calls++ % 4 == 0) {
+            boolean full = rules.size() == ClassifierRules.MAX_RULES;
+            Rule slow = new Rule(full ? rules.getFirst().slot() : slots.get(rules.size()), "slow", "slow", 0, PolicyMatch.any(),
+                    Action.RATE_LIMIT, RATES[r.nextInt(2)]);
+            if (full) {
+                rules.set(0, slow);
+            } else {
+                rules.add(0, slow);
+            }
         }
         Map<SteerKey, Steer> steering = new HashMap<>();
         for (SitePrefix sp : prefixes) {
