@@ -28,8 +28,8 @@ import io.patronus.appliance.classify.SteeringPlan;
 import io.patronus.appliance.store.Mutation;
 import io.patronus.appliance.store.StateStore;
 import io.patronus.appliance.store.StoreOptions;
-import io.patronus.appliance.wal.WalOptions;
-import io.patronus.appliance.wal.WalStats;
+import io.patronus.wal.WalOptions;
+import io.patronus.wal.WalStats;
 import io.patronus.model.Role;
 import io.patronus.model.SlaClass;
 import io.patronus.model.User;
@@ -156,14 +156,14 @@ public final class Appliance implements AutoCloseable {
                     details.put("lossPct", after.lossPct());
                     details.put("jitterMs", after.jitterMs());
                     details.put("holdDownSeconds", after.holdDown().toMillis() / 1000.0);
-                    events.append(io.patronus.appliance.wal.RecordType.PATH_EVENT, after.since(), "path", after.pathId(),
+                    events.append(io.patronus.wal.RecordType.PATH_EVENT, after.since(), "path", after.pathId(),
                             after.pathId() + ": " + before.status().wire() + " -> " + after.status().wire() + " (" + after.reason() + ")",
                             details);
                     metrics.count("patronus_path_state_changes", "to", after.status().wire());
                 });
                 pp.addCarrierListener((colour, up, iface) -> {
                     f.evaluateSoon();
-                    events.append(io.patronus.appliance.wal.RecordType.PATH_EVENT, java.time.Instant.now(), "path", iface,
+                    events.append(io.patronus.wal.RecordType.PATH_EVENT, java.time.Instant.now(), "path", iface,
                             "link " + iface + " (" + colour + ") is " + (up ? "up again; its paths recover through probes" : "down: its paths are down"),
                             Map.of("colour", colour, "iface", iface, "up", up));
                 });

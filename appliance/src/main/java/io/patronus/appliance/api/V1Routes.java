@@ -14,7 +14,7 @@ import io.patronus.appliance.store.ConflictException;
 import io.patronus.appliance.store.NotFoundException;
 import io.patronus.appliance.store.StateStore;
 import io.patronus.appliance.store.StoreCheck;
-import io.patronus.appliance.wal.RecordType;
+import io.patronus.wal.RecordType;
 import io.patronus.model.AuditEvent;
 import io.patronus.model.Json;
 import io.patronus.model.Link;

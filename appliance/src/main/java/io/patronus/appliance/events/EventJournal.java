@@ -2,7 +2,7 @@ package io.patronus.appliance.events;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.patronus.appliance.store.StateStore;
-import io.patronus.appliance.wal.RecordType;
+import io.patronus.wal.RecordType;
 import io.patronus.model.Json;
 
 import java.io.IOException;

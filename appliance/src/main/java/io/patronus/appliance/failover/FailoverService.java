@@ -3,7 +3,7 @@ package io.patronus.appliance.failover;
 import io.patronus.appliance.classify.PolicyClassifier;
 import io.patronus.appliance.events.EventJournal;
 import io.patronus.appliance.metrics.ApplianceMetrics;
-import io.patronus.appliance.wal.RecordType;
+import io.patronus.wal.RecordType;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,12 +1,12 @@
 package io.patronus.appliance.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.patronus.appliance.wal.LogRecord;
-import io.patronus.appliance.wal.RecordType;
-import io.patronus.appliance.wal.RecoveryReport;
-import io.patronus.appliance.wal.VerifyReport;
-import io.patronus.appliance.wal.WalException;
-import io.patronus.appliance.wal.WriteAheadLog;
+import io.patronus.wal.LogRecord;
+import io.patronus.wal.RecordType;
+import io.patronus.wal.RecoveryReport;
+import io.patronus.wal.VerifyReport;
+import io.patronus.wal.WalException;
+import io.patronus.wal.WriteAheadLog;
 import io.patronus.model.IpPrefix;
 import io.patronus.model.Json;
 import io.patronus.model.Policy;

@@ -1,6 +1,6 @@
 package io.patronus.appliance.store;
 
-import io.patronus.appliance.wal.WalOptions;
+import io.patronus.wal.WalOptions;
 
 import java.nio.file.Path;
 import java.time.Clock;

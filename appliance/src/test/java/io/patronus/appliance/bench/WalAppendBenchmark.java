@@ -1,9 +1,9 @@
 package io.patronus.appliance.bench;
 
-import io.patronus.appliance.wal.RecordType;
-import io.patronus.appliance.wal.WalOptions;
-import io.patronus.appliance.wal.WalStats;
-import io.patronus.appliance.wal.WriteAheadLog;
+import io.patronus.wal.RecordType;
+import io.patronus.wal.WalOptions;
+import io.patronus.wal.WalStats;
+import io.patronus.wal.WriteAheadLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.patronus.appliance.crash;
 
 import io.patronus.appliance.store.StateStore;
-import io.patronus.appliance.wal.LogRecord;
-import io.patronus.appliance.wal.RecordType;
+import io.patronus.wal.LogRecord;
+import io.patronus.wal.RecordType;
 import io.patronus.appliance.testing.ApiClient;
 import io.patronus.appliance.testing.Fixtures;
 import io.patronus.model.Policy;

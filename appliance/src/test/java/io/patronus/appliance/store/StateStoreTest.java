@@ -1,6 +1,6 @@
 package io.patronus.appliance.store;
 
-import io.patronus.appliance.wal.RecordType;
+import io.patronus.wal.RecordType;
 import io.patronus.model.Endpoint;
 import io.patronus.model.IpPrefix;
 import io.patronus.model.Policy;

@@ -1,18 +1,18 @@
-package io.patronus.appliance.wal;
+package io.patronus.wal;
 
-import static io.patronus.appliance.wal.WalTestSupport.FRAME_HEADER;
-import static io.patronus.appliance.wal.WalTestSupport.SEGMENT_HEADER;
-import static io.patronus.appliance.wal.WalTestSupport.nonZeroEnd;
-import static io.patronus.appliance.wal.WalTestSupport.payload;
-import static io.patronus.appliance.wal.WalTestSupport.replayAll;
-import static io.patronus.appliance.wal.WalTestSupport.smallSegments;
+import static io.patronus.wal.WalTestSupport.FRAME_HEADER;
+import static io.patronus.wal.WalTestSupport.SEGMENT_HEADER;
+import static io.patronus.wal.WalTestSupport.nonZeroEnd;
+import static io.patronus.wal.WalTestSupport.payload;
+import static io.patronus.wal.WalTestSupport.replayAll;
+import static io.patronus.wal.WalTestSupport.smallSegments;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.patronus.appliance.wal.WalTestSupport.LogImage;
+import io.patronus.wal.WalTestSupport.LogImage;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +78,7 @@ class WalRecoveryTest {
             assertEquals(expectedKept, report.recordsKept(), context + ": " + report.describe());
             assertEquals(expectedKept, report.lastSequence(), context);
             assertEquals(expectedKept, log.lastSequence(), context);
-            List<io.patronus.appliance.wal.LogRecord> records = replayAll(log);
+            List<io.patronus.wal.LogRecord> records = replayAll(log);
             assertEquals(expectedKept, records.size(), context);
             for (int i = 0; i < records.size(); i++) {
                 assertEquals(i + 1, records.get(i).sequence(), context);
@@ -328,7 +328,7 @@ class WalRecoveryTest {
 
             byte[] fresh = "new record".getBytes();
             assertEquals(expectedKept + 1, log.append(RecordType.RAW, fresh));
-            List<io.patronus.appliance.wal.LogRecord> after = new ArrayList<>();
+            List<io.patronus.wal.LogRecord> after = new ArrayList<>();
             log.replay(expectedKept, after::add);
             assertEquals(1, after.size(), "old records after the damage must not come back: " + after);
             assertArrayEquals(fresh, after.getFirst().payload());
@@ -368,7 +368,7 @@ class WalRecoveryTest {
 
         try (WriteAheadLog opened = WriteAheadLog.open(smallSegments(log))) {
             assertFalse(opened.recoveryReport().damaged(), opened.recoveryReport().describe());
-            io.patronus.appliance.wal.LogRecord record = replayAll(opened).get(1);
+            io.patronus.wal.LogRecord record = replayAll(opened).get(1);
             assertEquals(RecordType.UNKNOWN, record.type());
             assertEquals(4242, record.typeCode());
             assertArrayEquals(payload(2), record.payload());

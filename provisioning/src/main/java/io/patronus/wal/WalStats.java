@@ -1,4 +1,4 @@
-package io.patronus.appliance.wal;
+package io.patronus.wal;
 
 /**
  * Counters of an open log since it was opened, for metrics and {@code patronus debug dump}.

@@ -1,4 +1,4 @@
-package io.patronus.appliance.wal;
+package io.patronus.wal;
 
 /**
  * What a log record means; its numeric {@linkplain #code() code} is what is stored on disk.

@@ -1,9 +1,9 @@
-package io.patronus.appliance.wal;
+package io.patronus.wal;
 
-import static io.patronus.appliance.wal.WalTestSupport.payload;
-import static io.patronus.appliance.wal.WalTestSupport.replayAll;
-import static io.patronus.appliance.wal.WalTestSupport.segmentFiles;
-import static io.patronus.appliance.wal.WalTestSupport.smallSegments;
+import static io.patronus.wal.WalTestSupport.payload;
+import static io.patronus.wal.WalTestSupport.replayAll;
+import static io.patronus.wal.WalTestSupport.segmentFiles;
+import static io.patronus.wal.WalTestSupport.smallSegments;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

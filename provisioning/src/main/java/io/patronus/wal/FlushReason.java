@@ -1,4 +1,4 @@
-package io.patronus.appliance.wal;
+package io.patronus.wal;
 
 /** Why the group-commit writer ended a batch and had it written and forced; counted in {@link WalStats}. */
 public enum FlushReason {

@@ -1,4 +1,4 @@
-package io.patronus.appliance.wal;
+package io.patronus.wal;
 
 /**
  * The durability half of group commit: forces written batches to the disk and publishes what is durable.

@@ -1,4 +1,4 @@
-package io.patronus.appliance.wal;
+package io.patronus.wal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

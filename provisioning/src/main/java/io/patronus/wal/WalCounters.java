@@ -1,4 +1,4 @@
-package io.patronus.appliance.wal;
+package io.patronus.wal;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;

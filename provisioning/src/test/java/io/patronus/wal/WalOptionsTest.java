@@ -1,4 +1,4 @@
-package io.patronus.appliance.wal;
+package io.patronus.wal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

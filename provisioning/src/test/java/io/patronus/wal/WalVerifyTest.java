@@ -1,15 +1,15 @@
-package io.patronus.appliance.wal;
+package io.patronus.wal;
 
-import static io.patronus.appliance.wal.WalTestSupport.FRAME_HEADER;
-import static io.patronus.appliance.wal.WalTestSupport.payload;
-import static io.patronus.appliance.wal.WalTestSupport.smallSegments;
+import static io.patronus.wal.WalTestSupport.FRAME_HEADER;
+import static io.patronus.wal.WalTestSupport.payload;
+import static io.patronus.wal.WalTestSupport.smallSegments;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.patronus.appliance.wal.WalTestSupport.LogImage;
+import io.patronus.wal.WalTestSupport.LogImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
