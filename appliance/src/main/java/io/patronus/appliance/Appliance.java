@@ -4,6 +4,8 @@ import io.helidon.webserver.WebServer;
 import io.patronus.appliance.api.ApiRoute;
 import io.patronus.appliance.api.ClassifierRoutes;
 import io.patronus.appliance.api.FailoverRoutes;
+import io.patronus.appliance.api.FederationRoutes;
+import io.patronus.appliance.federation.Federation;
 import io.patronus.appliance.events.EventJournal;
 import io.patronus.appliance.failover.FailoverEngine;
 import io.patronus.appliance.failover.FailoverService;
@@ -78,11 +80,12 @@ public final class Appliance implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private final Instant startedAt;
     private final List<ApiRoute> routes;
+    private final Federation federation;
 
     private Appliance(ApplianceConfig config, StateStore store, PathMonitor monitor, DataPlane dataPlane,
                       PolicyClassifier classifier, FailoverService failover, ProbedPaths probed, ApplianceMetrics metrics,
                       WebServer server, Optional<String> generatedAdminPassword, ScheduledExecutorService housekeeping,
-                      Instant startedAt, List<ApiRoute> routes) {
+                      Instant startedAt, List<ApiRoute> routes, Federation federation) {
         this.config = config;
         this.store = store;
         this.monitor = monitor;
@@ -96,12 +99,25 @@ public final class Appliance implements AutoCloseable {
         this.housekeeping = housekeeping;
         this.startedAt = startedAt;
         this.routes = List.copyOf(routes);
+        this.federation = federation;
     }
 
-    /** Opens the store (recovering it), creates the first admin if there is none, and starts probing and the API. */
-    public static Appliance start(ApplianceConfig config, Clock clock) {
-        Path dataDir = config.dataDir();
-        StateStore store = StateStore.open(storeOptions(config, clock));
+    /**
+     * Opens the store (recovering it), enrols with a controller when federation asks for it (see {@link Federation}:
+     * the enrolled site identity is what everything after it is built with), creates the first admin if there is
+     * none, and starts probing, the API and the federation threads.
+     */
+    public static Appliance start(ApplianceConfig given, Clock clock) {
+        Path dataDir = given.dataDir();
+        StateStore store = StateStore.open(storeOptions(given, clock));
+        Federation federation;
+        try {
+            federation = Federation.prepare(given, store, clock, VERSION);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        ApplianceConfig config = federation.configure(given);
         PathMonitor monitor = null;
         DataPlane dataPlane = null;
         PolicyClassifier classifier = null;
@@ -175,14 +191,15 @@ public final class Appliance implements AutoCloseable {
             FailoverService fs = failover;
             store.addListener(mutation -> {
                 m.refresh();
-                if (pp != null && (mutation instanceof Mutation.PutSite || mutation instanceof Mutation.DeleteSite)) {
+                boolean sitesChanged = mutation instanceof Mutation.PutSite || mutation instanceof Mutation.DeleteSite
+                        || mutation instanceof Mutation.ReplaceConfig;
+                if (pp != null && sitesChanged) {
                     pp.refresh();
                 }
-                if (mutation instanceof Mutation.PutSite || mutation instanceof Mutation.DeleteSite) {
+                if (sitesChanged) {
                     dp.reconcileSoon();
                 }
-                if (mutation instanceof Mutation.PutSite || mutation instanceof Mutation.DeleteSite
-                        || mutation instanceof Mutation.PutPolicy || mutation instanceof Mutation.DeletePolicy) {
+                if (sitesChanged || mutation instanceof Mutation.PutPolicy || mutation instanceof Mutation.DeletePolicy) {
                     pc.refresh();
                     fs.evaluateSoon();
                 }
@@ -198,6 +215,8 @@ public final class Appliance implements AutoCloseable {
             // Before /v1/policies/{id}: "test" is not a policy id.
             routes.addAll(0, new ClassifierRoutes(store, classifier).routes());
             routes.addAll(new FailoverRoutes(store, failover, events, config.links(), clock).routes());
+            routes.addAll(new FederationRoutes(federation).routes());
+            federation.start(new Federation.Wiring(store, monitor, dataPlane, config.links(), config.slaClasses()));
             WebServer server = ApiServer.start(config.api().host(), config.api().port(), routes, v1::authenticate, metrics);
             dataPlane.startReconciling();
             // With probes the monitor only copies the prober's state (cheap); emulated paths are measured every 5 s.
@@ -217,18 +236,21 @@ public final class Appliance implements AutoCloseable {
             }, CHECKPOINT_INTERVAL.toSeconds(), CHECKPOINT_INTERVAL.toSeconds(), TimeUnit.SECONDS);
             // A LAN interface that appears late or a refused rule set is retried without waiting for the next change.
             housekeeping.scheduleWithFixedDelay(classifier::retryIfFailed, 10, 10, TimeUnit.SECONDS);
-            self[0] = new Appliance(config, store, monitor, dataPlane, classifier, failover, probed, metrics, server, adminPassword, housekeeping, startedAt, routes);
+            self[0] = new Appliance(config, store, monitor, dataPlane, classifier, failover, probed, metrics, server, adminPassword,
+                    housekeeping, startedAt, routes, federation);
             return self[0];
         } catch (IOException e) {
             if (probed != null) {
                 probed.close();
             }
+            federation.close();
             cleanup(store, monitor, dataPlane, classifier, failover, housekeeping);
             throw new UncheckedIOException("cannot start the appliance: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             if (probed != null) {
                 probed.close();
             }
+            federation.close();
             cleanup(store, monitor, dataPlane, classifier, failover, housekeeping);
             throw e;
         }
@@ -358,6 +380,7 @@ public final class Appliance implements AutoCloseable {
                 component("path-monitor", "running", pathDetails, List.of()),
                 component("classifier", classifier.status().state(), classifierDetails(), List.of()),
                 component("failover", "running", failoverDetails(), List.of()),
+                component("federation", federation.state(), federation.dump(), List.of()),
                 component("api", server.isRunning() ? "running" : "stopped",
                         Map.of("uri", apiUri().toString()), List.of()),
                 component("config", "loaded", Map.of("effective", config.toYaml()), List.of()));
@@ -403,6 +426,7 @@ public final class Appliance implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        federation.close();
         housekeeping.shutdownNow();
         failover.close();
         monitor.close();
@@ -412,6 +436,16 @@ public final class Appliance implements AutoCloseable {
         classifier.close();
         dataPlane.close();
         store.close();
+    }
+
+    /** The federation side: enrolment identity, config agent, status reports, outbox. */
+    public Federation federation() {
+        return federation;
+    }
+
+    /** The configuration this appliance runs with (after federation replaced the site identity). */
+    public ApplianceConfig config() {
+        return config;
     }
 
     public FailoverService failover() {

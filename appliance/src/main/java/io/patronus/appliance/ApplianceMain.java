@@ -168,9 +168,11 @@ public final class ApplianceMain implements Callable<Integer> {
     private int runDaemon(ApplianceConfig config) {
         Appliance appliance = Appliance.start(config, Clock.systemUTC());
         out.println();
-        out.println("Patronus appliance " + Appliance.VERSION + " is running for site " + config.site().id());
+        out.println("Patronus appliance " + Appliance.VERSION + " is running for site " + appliance.config().site().id());
         out.println("  API        " + appliance.apiUri() + "   (OpenAPI spec: docs/api/openapi.yaml)");
         out.println("  data dir   " + config.dataDir().toAbsolutePath());
+        out.println("  federation " + appliance.federation().state() + appliance.federation().siteId()
+                .map(id -> " as site " + id + "  (bin/patronus federation status)").orElse(""));
         out.println("  data plane " + appliance.monitor().probeKind()
                 + (appliance.monitor().probeKind().equals("memory")
                 ? "  (in-memory emulation: paths are modelled, no real tunnels yet)" : ""));

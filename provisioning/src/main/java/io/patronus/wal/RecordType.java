@@ -26,6 +26,8 @@ public enum RecordType {
     OUTBOX_ACK(7),
     /** A configuration bundle was rolled back. */
     CONFIG_ROLLBACK(8),
+    /** A configuration bundle was confirmed (controller reached, mesh up) and is kept. */
+    CONFIG_COMMIT(9),
     /** Opaque bytes, for tests and benchmarks. */
     RAW(100),
     /** Read-only marker for a code this build does not know; cannot be appended. */

@@ -32,6 +32,7 @@ import java.util.Optional;
         description = "Operate a Patronus appliance through its REST API.",
         subcommands = {LoginCommand.class, StatusCommand.class, SitesCommand.class, LinksCommand.class,
                 PathsCommand.class, PoliciesCommand.class, TestTrafficCommand.class, FailoverCommand.class, EventsCommand.class,
+                FederationCommand.class,
                 WgCommand.class, DbCommand.class, DebugCommand.class},
         footerHeading = "%nEnvironment:%n",
         footer = {"  PATRONUS_API_URL     the appliance API URL when --api is not given",

@@ -25,11 +25,13 @@ import java.util.Objects;
  * @param wal        write-ahead log and checkpoint tuning
  * @param history    how long path health history is kept
  * @param failover   path probing and failover tuning
+ * @param federation enrolment with a controller and the signed configuration it sends
  * @param links      the WAN uplinks, at least one, names and colours unique
  * @param slaClasses the service-level classes, at least one, names unique
  */
 public record ApplianceConfig(SiteIdentity site, Api api, Path dataDir, DataPlane dataPlane, Wal wal,
-                              History history, Failover failover, List<Link> links, List<SlaClass> slaClasses) {
+                              History history, Failover failover, Federation federation, List<Link> links,
+                              List<SlaClass> slaClasses) {
     private static final YAMLMapper YAML = YAMLMapper.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
@@ -44,8 +46,22 @@ public record ApplianceConfig(SiteIdentity site, Api api, Path dataDir, DataPlan
         Objects.requireNonNull(wal, "wal");
         Objects.requireNonNull(history, "history");
         Objects.requireNonNull(failover, "failover");
+        Objects.requireNonNull(federation, "federation");
         links = List.copyOf(links);
         slaClasses = List.copyOf(slaClasses);
+    }
+
+    /** The same configuration for another site identity: the one a controller assigned at enrolment. */
+    public ApplianceConfig withSite(SiteIdentity newSite) {
+        return new ApplianceConfig(newSite, api, dataDir, dataPlane, wal, history, failover, federation, links, slaClasses);
+    }
+
+    /** The same configuration with other SLA classes: those of the last committed controller bundle. */
+    public ApplianceConfig withSlaClasses(List<SlaClass> newSlaClasses) {
+        if (newSlaClasses.isEmpty()) {
+            throw new IllegalArgumentException("slaClasses must hold at least one class");
+        }
+        return new ApplianceConfig(site, api, dataDir, dataPlane, wal, history, failover, federation, links, newSlaClasses);
     }
 
     /** This appliance's own site: its id in the mesh, a display name and a free-text location ("" when unset). */
@@ -142,6 +158,38 @@ public record ApplianceConfig(SiteIdentity site, Api api, Path dataDir, DataPlan
     }
 
     /**
+     * Enrolment with a controller (docs/FEDERATION.md).
+     *
+     * @param enabled           {@code auto}: federated when the bootstrap file exists or the appliance is already
+     *                          enrolled; {@code true}: always (waits for a bootstrap file); {@code false}: never
+     * @param bootstrapFile     the JSON file with the controller URL, CA fingerprint and one-time token
+     * @param serial            this device's serial; "" detects it (DMI product serial, else the host name)
+     * @param confirmTimeout    how long an applied bundle may take to be confirmed before it is rolled back
+     * @param heartbeatInterval time between two status reports to the controller
+     * @param longPollWait      how long one configuration long-poll waits at the controller for a new bundle
+     */
+    public record Federation(FederationMode enabled, Path bootstrapFile, String serial, Duration confirmTimeout,
+                             Duration heartbeatInterval, Duration longPollWait) {
+        public Federation {
+            Objects.requireNonNull(enabled, "enabled");
+            Objects.requireNonNull(bootstrapFile, "bootstrapFile");
+            Objects.requireNonNull(serial, "serial");
+            Objects.requireNonNull(confirmTimeout, "confirmTimeout");
+            Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+            Objects.requireNonNull(longPollWait, "longPollWait");
+        }
+    }
+
+    /** Whether the appliance enrols with a controller, written in lower case in the configuration. */
+    public enum FederationMode {
+        AUTO, TRUE, FALSE;
+
+        public String wire() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
      * The effective configuration as YAML in the file's own shape and units, for {@code patronus debug dump}; loading
      * it back gives an equal configuration. The configuration holds no secret (passwords and keys live in the
      * state store), so nothing needs redacting; a secret setting added later must be rendered as {@code <redacted>}.
@@ -160,6 +208,10 @@ public record ApplianceConfig(SiteIdentity site, Api api, Path dataDir, DataPlan
         root.put("failover", ordered("probeInterval", Units.duration(failover.probeInterval()), "detectMultiplier",
                 failover.detectMultiplier(), "recoveryProbes", failover.recoveryProbes(), "probePort", failover.probePort(),
                 "slaClass", failover.slaClass(), "failbackHold", Units.duration(failover.failbackHold())));
+        root.put("federation", ordered("enabled", federation.enabled().wire(), "bootstrapFile", federation.bootstrapFile().toString(),
+                "serial", federation.serial(), "confirmTimeout", Units.duration(federation.confirmTimeout()),
+                "heartbeatInterval", Units.duration(federation.heartbeatInterval()),
+                "longPollWait", Units.duration(federation.longPollWait())));
         root.put("links", links.stream().map(l -> ordered("name", l.name(), "iface", l.iface(), "colour", l.colour(),
                 "priority", l.priority(), "bandwidthKbps", l.bandwidthKbps())).toList());
         root.put("slaClasses", slaClasses.stream().map(s -> ordered("name", s.name(), "maxLatencyMs", number(s.maxLatencyMs()),

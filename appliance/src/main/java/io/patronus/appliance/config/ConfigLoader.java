@@ -88,13 +88,14 @@ public final class ConfigLoader {
 
     /** The keys of every mapping, in file order, by shape: "" is the top level, "links[]" an entry of links. */
     static final Map<String, List<String>> MAPPINGS = Map.of(
-            "", List.of("site", "api", "dataDir", "dataPlane", "wal", "history", "failover", "links", "slaClasses"),
+            "", List.of("site", "api", "dataDir", "dataPlane", "wal", "history", "failover", "federation", "links", "slaClasses"),
             "site", List.of("id", "name", "location"),
             "api", List.of("host", "port", "tokenTtl"),
             "dataPlane", List.of("mode", "lanInterface", "bpfPinDir", "classifierAttach"),
             "wal", List.of("segmentBytes", "maxBatchWait", "maxBatchBytes", "checkpointEvery"),
             "history", List.of("rawRetention", "aggregateRetention"),
             "failover", List.of("probeInterval", "detectMultiplier", "recoveryProbes", "probePort", "slaClass", "failbackHold"),
+            "federation", List.of("enabled", "bootstrapFile", "serial", "confirmTimeout", "heartbeatInterval", "longPollWait"),
             "links[]", List.of("name", "iface", "colour", "priority", "bandwidthKbps"),
             "slaClasses[]", List.of("name", "maxLatencyMs", "maxLossPct", "maxJitterMs"));
 
@@ -106,7 +107,9 @@ public final class ConfigLoader {
             "api.tokenTtl", "dataDir", "dataPlane.mode", "dataPlane.lanInterface", "dataPlane.bpfPinDir",
             "dataPlane.classifierAttach", "wal.segmentBytes", "wal.maxBatchWait", "wal.maxBatchBytes",
             "wal.checkpointEvery", "history.rawRetention", "history.aggregateRetention", "failover.probeInterval", "failover.detectMultiplier",
-            "failover.recoveryProbes", "failover.probePort", "failover.slaClass", "failover.failbackHold");
+            "failover.recoveryProbes", "failover.probePort", "failover.slaClass", "failover.failbackHold",
+            "federation.enabled", "federation.bootstrapFile", "federation.serial", "federation.confirmTimeout",
+            "federation.heartbeatInterval", "federation.longPollWait");
 
     private static final Pattern FILE_POSITION = Pattern.compile(":(\\d+):(\\d+)$");
 
@@ -118,6 +121,18 @@ public final class ConfigLoader {
         if (!s.isEmpty() && (s.length() > 15 || !s.matches("[A-Za-z0-9_.@-]+") || s.equals(".") || s.equals(".."))) {
             throw new ValidationException("lanInterface", "interface", "must be a Linux interface name of 1-15 letters, digits or _.@-, was '"
                     + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "'");
+        }
+        return s;
+    }
+
+    /**
+     * A device serial: empty (detect it), or 1-64 printable ASCII characters without {@code , + = " \\ < > ; /}, so
+     * that it reads the same in a certificate subject ({@code CN=<serial>}), a file name and a log line.
+     */
+    static String serial(String s) {
+        if (!s.isEmpty() && (s.length() > 64 || !s.matches("[A-Za-z0-9._:#@()-]+"))) {
+            throw new ValidationException("serial", "format", "must be 1-64 letters, digits or ._:#@()- (empty: detect it), was '"
+                    + clip(s) + "'");
         }
         return s;
     }
@@ -598,6 +613,13 @@ public final class ConfigLoader {
                     (int) whole("failover.probePort", 1, 65535),
                     text("failover.slaClass", v -> Check.id("slaClass", v)),
                     duration("failover.failbackHold", Duration.ZERO, Duration.ofDays(1)));
+            ApplianceConfig.Federation federation = new ApplianceConfig.Federation(
+                    federationMode("federation.enabled"),
+                    file("federation.bootstrapFile"),
+                    optionalText("federation.serial", ConfigLoader::serial),
+                    duration("federation.confirmTimeout", Duration.ofSeconds(1), Duration.ofHours(1)),
+                    duration("federation.heartbeatInterval", Duration.ofSeconds(1), Duration.ofHours(1)),
+                    duration("federation.longPollWait", Duration.ofSeconds(1), Duration.ofSeconds(60)));
             List<Link> links = links();
             List<SlaClass> slas = slaClasses();
             // "default" (the embedded value) falls back to the first class when a file's list has none of that name.
@@ -607,7 +629,8 @@ public final class ConfigLoader {
                         slas.stream().map(SlaClass::name).toList()) + "), was '" + clip(failover.slaClass()) + "'");
             }
             if (b.problems.isEmpty()) {
-                b.config = new ApplianceConfig(site, api, dataDir, new ApplianceConfig.DataPlane(mode, lan, pinDir, attach), wal, history, failover, links, slas);
+                b.config = new ApplianceConfig(site, api, dataDir, new ApplianceConfig.DataPlane(mode, lan, pinDir, attach), wal, history, failover,
+                        federation, links, slas);
             }
         }
 
@@ -745,6 +768,38 @@ public final class ConfigLoader {
                 problem(path, "is not a valid path: " + e.getReason());
                 return Path.of("").toAbsolutePath();
             }
+        }
+
+        /** A file path made absolute; unlike a directory it may not exist yet. */
+        private Path file(String path) {
+            String s = scalar(path, node(path), false);
+            if (s == null) {
+                return Path.of("").toAbsolutePath();
+            }
+            if (s.isBlank()) {
+                problem(path, "must not be empty");
+                return Path.of("").toAbsolutePath();
+            }
+            try {
+                return Path.of(s).toAbsolutePath().normalize();
+            } catch (InvalidPathException e) {
+                problem(path, "is not a valid path: " + e.getReason());
+                return Path.of("").toAbsolutePath();
+            }
+        }
+
+        private ApplianceConfig.FederationMode federationMode(String path) {
+            String s = scalar(path, node(path), false);
+            if (s != null) {
+                for (ApplianceConfig.FederationMode m : ApplianceConfig.FederationMode.values()) {
+                    if (m.wire().equals(s.trim().toLowerCase(Locale.ROOT))) {
+                        return m;
+                    }
+                }
+                problem(path, "must be one of " + String.join(", ", Arrays.stream(ApplianceConfig.FederationMode.values())
+                        .map(ApplianceConfig.FederationMode::wire).toList()) + ", was '" + clip(s) + "'");
+            }
+            return ApplianceConfig.FederationMode.AUTO;
         }
 
         private ApplianceConfig.DataPlaneMode dataPlaneMode(String path) {

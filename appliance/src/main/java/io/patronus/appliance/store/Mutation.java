@@ -7,6 +7,7 @@ import io.patronus.model.Site;
 import io.patronus.model.User;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * One change to the appliance's configuration state, as written to the write-ahead log (record type
@@ -21,7 +22,8 @@ import java.time.Instant;
         @JsonSubTypes.Type(value = Mutation.PutPolicy.class, name = "policy.put"),
         @JsonSubTypes.Type(value = Mutation.DeletePolicy.class, name = "policy.delete"),
         @JsonSubTypes.Type(value = Mutation.PutUser.class, name = "user.put"),
-        @JsonSubTypes.Type(value = Mutation.DeleteUser.class, name = "user.delete")})
+        @JsonSubTypes.Type(value = Mutation.DeleteUser.class, name = "user.delete"),
+        @JsonSubTypes.Type(value = Mutation.ReplaceConfig.class, name = "config.replace")})
 public sealed interface Mutation {
     String actor();
 
@@ -63,6 +65,21 @@ public sealed interface Mutation {
     record DeleteUser(String username, String actor, Instant at) implements Mutation {
         public String target() {
             return "user/" + username;
+        }
+    }
+
+    /**
+     * Every site and every policy replaced at once: a controller's configuration bundle, or its rollback. Replaying
+     * it sets the same two sets again, so it is idempotent like the others.
+     */
+    record ReplaceConfig(List<Site> sites, List<Policy> policies, String actor, Instant at) implements Mutation {
+        public ReplaceConfig {
+            sites = List.copyOf(sites);
+            policies = List.copyOf(policies);
+        }
+
+        public String target() {
+            return "config/" + sites.size() + " sites, " + policies.size() + " policies";
         }
     }
 }

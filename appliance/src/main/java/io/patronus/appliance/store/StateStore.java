@@ -296,6 +296,59 @@ public final class StateStore implements AutoCloseable {
         mutate(() -> new Mutation.PutUser(user, actor, options.clock().instant()));
     }
 
+    /**
+     * Replaces every site and every policy with the given ones in one journalled mutation (a controller bundle, or
+     * the restore of the configuration before it). Users are untouched. The new sets are checked as a whole first:
+     * unique site ids, no LAN prefix overlapping another site's, unique policy ids and priorities; a violation is a
+     * {@link ConflictException} and nothing changes. Readers may see the maps mid-way for the moment of the apply
+     * (sites first, then policies); listeners run once, after both are in place.
+     */
+    public void replaceConfig(List<Site> newSites, List<Policy> newPolicies, String actor) {
+        mutate(() -> {
+            checkConfig(newSites, newPolicies);
+            return new Mutation.ReplaceConfig(newSites, newPolicies, actor, options.clock().instant());
+        });
+    }
+
+    /**
+     * Checks a whole set of sites and policies as {@link #replaceConfig} would take it: unique site ids, no LAN prefix
+     * overlapping another site's, unique policy ids and priorities.
+     *
+     * @throws ConflictException naming the first violation
+     */
+    public static void checkConfig(List<Site> newSites, List<Policy> newPolicies) {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (int i = 0; i < newSites.size(); i++) {
+            Site s = newSites.get(i);
+            if (!ids.add(s.id())) {
+                throw new ConflictException("sites[" + i + "].id", "site " + s.id() + " appears twice");
+            }
+            for (int j = 0; j < i; j++) {
+                for (IpPrefix mine : s.lanPrefixes()) {
+                    for (IpPrefix theirs : newSites.get(j).lanPrefixes()) {
+                        if (mine.overlaps(theirs)) {
+                            throw new ConflictException("sites[" + i + "].lanPrefixes", "LAN prefix " + mine + " of site "
+                                    + s.id() + " overlaps " + theirs + " of site " + newSites.get(j).id());
+                        }
+                    }
+                }
+            }
+        }
+        java.util.Set<String> policyIds = new java.util.HashSet<>();
+        java.util.Map<Integer, String> priorities = new java.util.HashMap<>();
+        for (int i = 0; i < newPolicies.size(); i++) {
+            Policy p = newPolicies.get(i);
+            if (!policyIds.add(p.id())) {
+                throw new ConflictException("policies[" + i + "].id", "policy " + p.id() + " appears twice");
+            }
+            String other = priorities.putIfAbsent(p.priority(), p.id());
+            if (other != null) {
+                throw new ConflictException("policies[" + i + "].priority", "priority " + p.priority()
+                        + " is used by both policy " + other + " and policy " + p.id());
+            }
+        }
+    }
+
     /** Registers a callback run after each applied mutation (also for replayed ones after {@link #open}). */
     public void addListener(Consumer<Mutation> listener) {
         listeners.add(listener);
@@ -371,6 +424,21 @@ public final class StateStore implements AutoCloseable {
             }
             case Mutation.DeleteUser d -> {
                 users.remove(d.username());
+            }
+            case Mutation.ReplaceConfig r -> {
+                // Put before remove, so that a concurrent reader never sees an empty mesh during a bundle swap.
+                java.util.Set<String> siteIds = new java.util.HashSet<>();
+                r.sites().forEach(s -> {
+                    sites.put(s.id(), s);
+                    siteIds.add(s.id());
+                });
+                sites.keySet().retainAll(siteIds);
+                java.util.Set<String> policyIds = new java.util.HashSet<>();
+                r.policies().forEach(p -> {
+                    policies.put(p.id(), p);
+                    policyIds.add(p.id());
+                });
+                policies.keySet().retainAll(policyIds);
             }
         }
         for (Consumer<Mutation> l : listeners) {

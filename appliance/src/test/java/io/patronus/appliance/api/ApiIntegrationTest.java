@@ -268,7 +268,7 @@ class ApiIntegrationTest {
         assertEquals("appliance", d.get("name").asText());
         List<String> names = new ArrayList<>();
         d.get("children").forEach(c -> names.add(c.get("name").asText()));
-        assertEquals(List.of("store", "data-plane", "path-monitor", "classifier", "failover", "api", "config"), names);
+        assertEquals(List.of("store", "data-plane", "path-monitor", "classifier", "failover", "federation", "api", "config"), names);
     }
 
     static void assertField(Response r, String field) {

@@ -190,6 +190,15 @@ class PatronusCliIntegrationTest {
     }
 
     @Test
+    void federationStatus_ofAnApplianceWithoutBootstrap_saysDisabledAndWhy() throws IOException {
+        CliRun r = cli("federation", "status");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("disabled"), r.out());
+        assertTrue(r.out().contains("no bootstrap file"), r.out());
+        assertEquals("disabled", json(cli("federation", "status", "--format", "json").out()).path("state").asText());
+    }
+
+    @Test
     void dbCheck_onAHealthyAppliance_exits0() throws IOException {
         CliRun c = cli("db", "check");
         assertEquals(0, c.code(), c.toString());

@@ -73,7 +73,7 @@ class ApplianceConfigTest {
         assertThrows(UnsupportedOperationException.class, () -> c.links().add(c.links().getFirst()));
         assertThrows(UnsupportedOperationException.class, () -> c.slaClasses().clear());
         List<io.patronus.model.Link> source = new java.util.ArrayList<>(c.links());
-        ApplianceConfig copy = new ApplianceConfig(c.site(), c.api(), c.dataDir(), c.dataPlane(), c.wal(), c.history(), c.failover(), source,
+        ApplianceConfig copy = new ApplianceConfig(c.site(), c.api(), c.dataDir(), c.dataPlane(), c.wal(), c.history(), c.failover(), c.federation(), source,
                 c.slaClasses());
         source.clear();
         assertEquals(c.links(), copy.links());
@@ -83,7 +83,7 @@ class ApplianceConfigTest {
     void records_refuseNulls() {
         ApplianceConfig c = ConfigLoader.load(Optional.empty(), Map.of());
         assertThrows(NullPointerException.class, () -> new ApplianceConfig(null, c.api(), c.dataDir(), c.dataPlane(), c.wal(),
-                c.history(), c.failover(), c.links(), c.slaClasses()));
+                c.history(), c.failover(), c.federation(), c.links(), c.slaClasses()));
         assertThrows(NullPointerException.class, () -> new ApplianceConfig.Api(null, 1, c.api().tokenTtl()));
         assertThrows(NullPointerException.class, () -> new ApplianceConfig.SiteIdentity("a", "b", null));
     }

@@ -153,7 +153,9 @@ class ConfigLoaderTest {
                 {"wal.maxBatchWait", "1s"}, {"wal.maxBatchBytes", "4KiB"}, {"wal.checkpointEvery", "10000000"},
                 {"history.rawRetention", "30d"}, {"history.aggregateRetention", "1h"}, {"failover.probeInterval", "50ms"},
                 {"failover.detectMultiplier", "5"}, {"failover.recoveryProbes", "20"}, {"failover.probePort", "52000"},
-                {"failover.slaClass", "realtime"}, {"failover.failbackHold", "1m"}};
+                {"failover.slaClass", "realtime"}, {"failover.failbackHold", "1m"}, {"federation.enabled", "FALSE"},
+                {"federation.bootstrapFile", "/run/cfg/bootstrap.json"}, {"federation.serial", "PAT-000123"},
+                {"federation.confirmTimeout", "5m"}, {"federation.heartbeatInterval", "5s"}, {"federation.longPollWait", "60s"}};
         assertEquals(ConfigLoader.SCALAR_KEYS, java.util.Arrays.stream(values).map(v -> v[0]).toList());
         for (String[] v : values) {
             env.put(ConfigLoader.envName(v[0]), v[1]);
@@ -167,6 +169,25 @@ class ConfigLoaderTest {
         assertEquals(new ApplianceConfig.Wal(1L << 30, Duration.ofSeconds(1), 4L << 10, 10_000_000), c.wal());
         assertEquals(new ApplianceConfig.History(Duration.ofDays(30), Duration.ofHours(1)), c.history());
         assertEquals(new ApplianceConfig.Failover(Duration.ofMillis(50), 5, 20, 52000, "realtime", Duration.ofMinutes(1)), c.failover());
+        assertEquals(new ApplianceConfig.Federation(ApplianceConfig.FederationMode.FALSE, Path.of("/run/cfg/bootstrap.json"),
+                "PAT-000123", Duration.ofMinutes(5), Duration.ofSeconds(5), Duration.ofSeconds(60)), c.federation());
+    }
+
+    @Test
+    void federation_defaults() {
+        ApplianceConfig.Federation f = ConfigLoader.load(Optional.empty(), Map.of()).federation();
+        assertEquals(new ApplianceConfig.Federation(ApplianceConfig.FederationMode.AUTO, Path.of("/etc/patronus/bootstrap.json"), "",
+                Duration.ofSeconds(120), Duration.ofSeconds(15), Duration.ofSeconds(30)), f);
+    }
+
+    @Test
+    void federation_badValues_areEachAProblemAtTheirKey() throws Exception {
+        Path f = file("federation: { enabled: maybe, serial: \"a b\", longPollWait: 2m, confirmTimeout: 0s }\n");
+        List<ConfigProblem> ps = ConfigLoader.validate(f, Map.of());
+        assertEquals(java.util.Set.of("federation.enabled", "federation.serial", "federation.confirmTimeout", "federation.longPollWait"),
+                ps.stream().map(ConfigProblem::path).collect(java.util.stream.Collectors.toSet()), ps.toString());
+        assertEquals(4, ps.size(), ps.toString());
+        assertTrue(ps.getFirst().message().contains("auto, true, false"), ps.getFirst().message());
     }
 
     @Test

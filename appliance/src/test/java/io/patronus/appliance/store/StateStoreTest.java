@@ -54,6 +54,50 @@ class StateStoreTest {
     }
 
     @Test
+    void replaceConfig_swapsAllSitesAndPolicies_inOneLoggedMutation_replayedAfterACrash() throws Exception {
+        Path live = dir.resolve("live");
+        Path copy = Files.createDirectories(dir.resolve("copy"));
+        Policy voice = new Policy("voice", "Voice", 10, PolicyMatch.any(), new PolicyAction.Route("fiber", "lte", 70));
+        List<Mutation> seen = new java.util.ArrayList<>();
+        try (StateStore s = StateStore.open(options(live, 1000))) {
+            s.createSite(site("a", 1), "admin");
+            s.createSite(site("b", 2), "admin");
+            s.createPolicy(new Policy("web", "Web", 20, PolicyMatch.any(), new PolicyAction.Drop()), "admin");
+            s.addListener(seen::add);
+            long before = s.log().lastSequence();
+            s.replaceConfig(List.of(site("b", 2), site("c", 3)), List.of(voice), "controller:v7");
+            assertEquals(before + 1, s.log().lastSequence(), "one record");
+            assertEquals(1, seen.size(), "one listener call");
+            assertEquals("controller:v7", seen.getFirst().actor());
+            assertEquals(List.of("b", "c"), s.sites().stream().map(Site::id).toList());
+            assertEquals(List.of(voice), s.policies());
+            copyTree(live, copy);
+        }
+        Files.deleteIfExists(copy.resolve(".lock"));
+        try (StateStore s = StateStore.open(options(copy, 1000))) {
+            assertEquals(List.of("b", "c"), s.sites().stream().map(Site::id).toList());
+            assertEquals(List.of(voice), s.policies());
+        }
+    }
+
+    @Test
+    void replaceConfig_refusesOverlapsAndDuplicates_andChangesNothing() {
+        try (StateStore s = StateStore.open(options(dir, 1000))) {
+            s.createSite(site("a", 1), "admin");
+            Site overlapping = new Site("z", "Z", "", site("z", 9).publicKey(), Map.of(), List.of(IpPrefix.parse("10.2.3.0/24")),
+                    SiteStatus.ACTIVE, Instant.now());
+            ConflictException e = assertThrows(ConflictException.class,
+                    () -> s.replaceConfig(List.of(site("b", 2), overlapping), List.of(), "controller:v1"));
+            assertEquals("sites[1].lanPrefixes", e.field());
+            Policy p1 = new Policy("p1", "P1", 10, PolicyMatch.any(), new PolicyAction.Drop());
+            Policy p2 = new Policy("p2", "P2", 10, PolicyMatch.any(), new PolicyAction.Drop());
+            assertEquals("policies[1].priority", assertThrows(ConflictException.class,
+                    () -> s.replaceConfig(List.of(), List.of(p1, p2), "controller:v1")).field());
+            assertEquals(List.of("a"), s.sites().stream().map(Site::id).toList());
+        }
+    }
+
+    @Test
     void mutationsAfterTheLastCheckpoint_areReplayedFromTheLog() throws Exception {
         // Simulates a crash: copy the data directory while the store is open (MapDB holds only the last checkpoint).
         Path copy = Files.createDirectories(dir.resolve("copy"));

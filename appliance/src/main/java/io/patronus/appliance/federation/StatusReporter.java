@@ -1,0 +1,124 @@
+package io.patronus.appliance.federation;
+
+import io.patronus.appliance.paths.PathMonitor;
+import io.patronus.appliance.store.StateStore;
+import io.patronus.model.Path;
+import io.patronus.model.SlaClass;
+import io.patronus.provisioning.BundleConfig;
+import io.patronus.provisioning.DeviceStatus;
+import io.patronus.provisioning.PathSummary;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * Reports this appliance's state to the controller ({@code POST /v1/device/status}): as the heartbeat and, coalesced,
+ * after every change. A report that gets through tells the {@link ConfigAgent} (the controller half of a bundle's
+ * confirmation, counted only for reports taken after the apply). Sends run on one thread of their own, so a slow
+ * controller delays nothing else.
+ */
+final class StatusReporter {
+    private static final System.Logger LOG = System.getLogger(StatusReporter.class.getName());
+    private final Supplier<ControllerClient> client;
+    private final FederationJournal journal;
+    private final ConfigAgent agent;
+    private final StateStore store;
+    private final PathMonitor monitor;
+    private final List<SlaClass> slaClasses;
+    private final FederationHealth health;
+    private final Clock clock;
+    private final ExecutorService sender;
+    private final AtomicBoolean queued = new AtomicBoolean();
+    private volatile long delivered;
+    private volatile boolean stopped;
+
+    StatusReporter(Supplier<ControllerClient> client, FederationJournal journal, ConfigAgent agent, StateStore store,
+                   PathMonitor monitor, List<SlaClass> slaClasses, FederationHealth health, Clock clock, ExecutorService sender) {
+        this.client = client;
+        this.journal = journal;
+        this.agent = agent;
+        this.store = store;
+        this.monitor = monitor;
+        this.slaClasses = List.copyOf(slaClasses);
+        this.health = health;
+        this.clock = clock;
+        this.sender = sender;
+    }
+
+    /** Queues a report unless one is queued already. Any thread. */
+    void sendSoon() {
+        if (queued.compareAndSet(false, true)) {
+            try {
+                sender.execute(() -> {
+                    queued.set(false);
+                    sendNow();
+                });
+            } catch (RejectedExecutionException e) {
+                queued.set(false); // stopping
+            }
+        }
+    }
+
+    /** Sends one report now, on the caller's thread; nothing once stopped. */
+    void sendNow() {
+        if (stopped) {
+            return;
+        }
+        Instant takenAt = clock.instant();
+        DeviceStatus status;
+        try {
+            status = snapshot(takenAt);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "federation: cannot build the status report: " + e, e);
+            return;
+        }
+        try {
+            client.get().status(status);
+        } catch (FederationException e) {
+            if (stopped) {
+                return; // the client was closed under the report: the appliance is stopping
+            }
+            if (health.error("status: " + e.getMessage(), clock.instant())) {
+                LOG.log(System.Logger.Level.WARNING, "federation: status report failed: " + e.getMessage()
+                        + " (local operation continues; retried at the next heartbeat)");
+            }
+            return;
+        }
+        delivered++;
+        health.contact(clock.instant());
+        if (!stopped) {
+            agent.statusDelivered(takenAt);
+        }
+    }
+
+    void stop() {
+        stopped = true;
+    }
+
+    long delivered() {
+        return delivered;
+    }
+
+    DeviceStatus snapshot(Instant at) {
+        FederationState s = journal.state();
+        int up = 0;
+        int degraded = 0;
+        int down = 0;
+        for (Path p : monitor.paths()) {
+            switch (p.status()) {
+                case UP -> up++;
+                case DEGRADED -> degraded++;
+                default -> down++; // down, or not measured yet: not known to be up
+            }
+        }
+        BundleConfig observed = new BundleConfig(store.sites(), store.policies(), slaClasses);
+        return new DeviceStatus(s.reported(), s.appliedVersion(), s.rejectedVersion(), s.reason(), at,
+                new PathSummary(up, degraded, down), Optional.of(observed), s.localChanges());
+    }
+}

@@ -1,0 +1,98 @@
+package io.patronus.controller.api;
+
+import io.patronus.controller.enrol.Enrolment;
+import io.patronus.controller.fleet.BundleWaiters;
+import io.patronus.controller.fleet.DeviceReports;
+import io.patronus.controller.store.ControllerStore;
+import io.patronus.controller.store.PublishedBundle;
+import io.patronus.provisioning.CertificateAuthority;
+import io.patronus.provisioning.DeviceStatus;
+import io.patronus.provisioning.EnrolmentRequest;
+import io.patronus.provisioning.RenewRequest;
+import io.patronus.provisioning.TelemetryBatch;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The routes appliances call (docs/FEDERATION.md): the CA download, enrolment, and the device routes behind mutual
+ * TLS: renewal, the configuration long-poll, status and telemetry.
+ */
+public final class DeviceRoutes {
+    /** The longest a configuration long-poll waits. */
+    public static final int MAX_WAIT_SECONDS = 60;
+
+    private final CertificateAuthority ca;
+    private final Enrolment enrolment;
+    private final DeviceReports reports;
+    private final ControllerStore store;
+    private final BundleWaiters waiters;
+    private final Runnable afterStatus;
+
+    /** {@code afterStatus} runs after each stored status report (the rollout engine's nudge). */
+    public DeviceRoutes(CertificateAuthority ca, Enrolment enrolment, DeviceReports reports, ControllerStore store,
+                        BundleWaiters waiters, Runnable afterStatus) {
+        this.ca = ca;
+        this.enrolment = enrolment;
+        this.reports = reports;
+        this.store = store;
+        this.waiters = waiters;
+        this.afterStatus = afterStatus;
+    }
+
+    public List<ApiRoute> routes() {
+        return List.of(
+                new ApiRoute("GET", "/v1/ca", ApiRoute.Auth.NONE, r -> Reply.text(ca.certificatePem(), "application/x-pem-file")),
+                new ApiRoute("POST", "/v1/enrol", ApiRoute.Auth.NONE, this::enrol),
+                new ApiRoute("POST", "/v1/device/renew", ApiRoute.Auth.DEVICE, this::renew),
+                new ApiRoute("GET", "/v1/device/config", ApiRoute.Auth.DEVICE, this::config),
+                new ApiRoute("POST", "/v1/device/status", ApiRoute.Auth.DEVICE, this::status),
+                new ApiRoute("POST", "/v1/device/telemetry", ApiRoute.Auth.DEVICE, this::telemetry));
+    }
+
+    private Reply enrol(ApiRequest r) {
+        return Reply.ok(enrolment.enrol(r.bodyAs(EnrolmentRequest.class), r));
+    }
+
+    private Reply renew(ApiRequest r) {
+        return Reply.ok(enrolment.renew(r.device().identity(), r.bodyAs(RenewRequest.class), r.remote()));
+    }
+
+    private Reply config(ApiRequest r) {
+        String site = r.device().siteId();
+        long after = number(r, "after", 0, Long.MAX_VALUE, 0);
+        long wait = Math.min(number(r, "waitSeconds", 0, Integer.MAX_VALUE, 0), MAX_WAIT_SECONDS);
+        Optional<PublishedBundle> bundle = waiters.await(() -> store.bundle(site), after, Duration.ofSeconds(wait));
+        return bundle.<Reply>map(b -> Reply.ok(b.envelope())).orElseGet(Reply::noContent);
+    }
+
+    private Reply status(ApiRequest r) {
+        DeviceStatus s = r.bodyAs(DeviceStatus.class);
+        var a = reports.status(r.device().siteId(), s, r.auditActor());
+        afterStatus.run();
+        return Reply.ok(Map.of("desiredVersion", a.desiredVersion()));
+    }
+
+    private Reply telemetry(ApiRequest r) {
+        return Reply.ok(reports.telemetry(r.device().siteId(), r.bodyAs(TelemetryBatch.class), r.auditActor()));
+    }
+
+    private static long number(ApiRequest r, String name, long min, long max, long absent) {
+        Optional<String> v = r.query(name);
+        if (v.isEmpty()) {
+            return absent;
+        }
+        try {
+            long n = Long.parseLong(v.get().trim());
+            if (n < min || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid_request", name + " must be a whole number of at least " + min
+                    + ", was '" + v.get() + "'", name);
+        }
+    }
+}

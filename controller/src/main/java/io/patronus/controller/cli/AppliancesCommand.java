@@ -1,0 +1,72 @@
+package io.patronus.controller.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code patronus-controller appliances list|show}. */
+@Command(name = "appliances", description = "Enrolled appliances: state, versions, paths, history.",
+        subcommands = {AppliancesCommand.ListCommand.class, AppliancesCommand.ShowCommand.class})
+final class AppliancesCommand extends CommandGroup {
+
+    @Command(name = "list", description = "Every appliance: online, last seen, desired and applied version, paths.")
+    static final class ListCommand extends Leaf {
+        @Override
+        JsonNode execute() {
+            return client().get("/v1/admin/appliances");
+        }
+
+        @Override
+        void human(JsonNode answer) {
+            Table t = new Table("SITE", "SERIAL", "GROUP", "ONLINE", "LAST SEEN", "STATE", "DESIRED", "APPLIED", "REJECTED",
+                    "PATHS U/D/D", "LOCAL");
+            for (JsonNode a : answer.path("items")) {
+                t.row(text(a, "siteId"), text(a, "serial"), text(a, "group"), a.path("online").asBoolean() ? "online" : "offline",
+                        text(a, "lastSeen"), text(a, "state"), a.path("desiredVersion").asLong(), a.path("appliedVersion").asLong(),
+                        a.path("rejectedVersion").asLong() == 0 ? "-" : a.path("rejectedVersion").asText(),
+                        paths(a.path("paths")), a.path("localChanges").asInt());
+            }
+            t.print(out());
+        }
+    }
+
+    @Command(name = "show", description = "One appliance with its certificate, rejected version and progress history.")
+    static final class ShowCommand extends Leaf {
+        @Parameters(paramLabel = "SITE", description = "The site id of the appliance.")
+        String site;
+
+        @Override
+        JsonNode execute() {
+            return client().get("/v1/admin/appliances/" + AdminClient.segment(site));
+        }
+
+        @Override
+        void human(JsonNode a) {
+            out().println("site:            " + text(a, "siteId") + " (group " + text(a, "group") + ")");
+            out().println("serial:          " + text(a, "serial") + ", appliance " + text(a, "applianceVersion"));
+            out().println("online:          " + (a.path("online").asBoolean() ? "yes" : "no") + ", last seen " + text(a, "lastSeen"));
+            out().println("state:           " + text(a, "state"));
+            out().println("versions:        desired " + a.path("desiredVersion").asLong() + ", applied "
+                    + a.path("appliedVersion").asLong());
+            if (a.path("rejectedVersion").asLong() > 0) {
+                out().println("rejected:        version " + a.path("rejectedVersion").asLong() + ": " + text(a, "rejectReason"));
+            }
+            out().println("paths:           up " + a.path("paths").path("up").asInt() + ", degraded "
+                    + a.path("paths").path("degraded").asInt() + ", down " + a.path("paths").path("down").asInt());
+            out().println("local changes:   " + a.path("localChanges").asInt());
+            out().println("certificate:     " + text(a, "certificateSerial") + " until " + text(a, "certificateNotAfter"));
+            if (a.has("telemetry")) {
+                JsonNode t = a.path("telemetry");
+                out().println("telemetry:       " + t.path("stored").asLong() + " stored, " + t.path("duplicates").asLong()
+                        + " duplicates, up to sequence " + t.path("highestSequence").asLong());
+            }
+            out().println();
+            Table t = new Table("AT", "STATE", "APPLIED", "REJECTED", "DETAIL");
+            for (JsonNode p : a.path("progress")) {
+                t.row(text(p, "at"), text(p, "state"), p.path("appliedVersion").asLong(), p.path("rejectedVersion").asLong(),
+                        clip(text(p, "detail"), 100));
+            }
+            t.print(out());
+        }
+    }
+}

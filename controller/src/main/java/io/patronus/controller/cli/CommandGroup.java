@@ -1,0 +1,17 @@
+package io.patronus.controller.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** A command that only groups subcommands ({@code patronus-controller sites}): run alone it is a usage error. */
+abstract class CommandGroup implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public final void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "`" + spec.qualifiedName() + "` needs a subcommand: "
+                + String.join(", ", spec.subcommands().keySet()));
+    }
+}

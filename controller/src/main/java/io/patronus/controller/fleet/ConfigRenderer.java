@@ -1,0 +1,84 @@
+package io.patronus.controller.fleet;
+
+import io.patronus.controller.store.GroupConfig;
+import io.patronus.controller.store.GroupRecord;
+import io.patronus.controller.store.SiteOverrides;
+import io.patronus.controller.store.SiteRecord;
+import io.patronus.model.Policy;
+import io.patronus.model.Site;
+import io.patronus.model.SiteStatus;
+import io.patronus.model.SlaClass;
+import io.patronus.provisioning.BundleConfig;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Renders the configuration one site's appliance should run: the other enrolled sites of the mesh (key, endpoints,
+ * LAN prefixes) as model sites, its group's policies and SLA classes at the revision released to it, overridden by
+ * name with the site's own and without the ones the site removes. Pure: the same inputs give an equal result, which
+ * is how the publisher decides that nothing changed.
+ */
+public final class ConfigRenderer {
+    private ConfigRenderer() {
+    }
+
+    /** A rendering and the conflicts that make it unusable (duplicate policy ids or priorities); empty when usable. */
+    public record Rendering(BundleConfig config, List<String> conflicts) {
+    }
+
+    public static Rendering render(SiteRecord site, Collection<SiteRecord> all, GroupRecord group) {
+        return render(site, all, group.revision(site.groupRevision()), site.overrides());
+    }
+
+    /** Renders with an explicit group configuration and overrides (to check a change before it is made). */
+    public static Rendering render(SiteRecord site, Collection<SiteRecord> all, GroupConfig base, SiteOverrides overrides) {
+        List<Site> peers = all.stream()
+                .filter(s -> !s.id().equals(site.id()) && s.enrolled())
+                .sorted(Comparator.comparing(SiteRecord::id))
+                .map(ConfigRenderer::modelSite)
+                .toList();
+        Map<String, Policy> policies = new LinkedHashMap<>();
+        base.policies().forEach(p -> policies.put(p.name(), p));
+        overrides.removePolicies().forEach(policies::remove);
+        overrides.policies().forEach(p -> policies.put(p.name(), p));
+        Map<String, SlaClass> sla = new LinkedHashMap<>();
+        base.slaClasses().forEach(s -> sla.put(s.name(), s));
+        overrides.removeSlaClasses().forEach(sla::remove);
+        overrides.slaClasses().forEach(s -> sla.put(s.name(), s));
+        List<Policy> ordered = policies.values().stream()
+                .sorted(Comparator.comparingInt(Policy::priority).thenComparing(Policy::id)).toList();
+        List<SlaClass> slaOrdered = sla.values().stream().sorted(Comparator.comparing(SlaClass::name)).toList();
+        return new Rendering(new BundleConfig(peers, ordered, slaOrdered), conflicts(site.id(), ordered));
+    }
+
+    private static List<String> conflicts(String siteId, List<Policy> policies) {
+        List<String> out = new ArrayList<>();
+        Map<String, Policy> ids = new HashMap<>();
+        Map<Integer, Policy> priorities = new HashMap<>();
+        for (Policy p : policies) {
+            Policy sameId = ids.putIfAbsent(p.id(), p);
+            if (sameId != null) {
+                out.add("site " + siteId + " would get two policies with id " + p.id() + " (named '" + sameId.name()
+                        + "' and '" + p.name() + "')");
+            }
+            Policy samePriority = priorities.putIfAbsent(p.priority(), p);
+            if (samePriority != null) {
+                out.add("site " + siteId + " would get policies " + samePriority.id() + " and " + p.id()
+                        + " with the same priority " + p.priority());
+            }
+        }
+        return out;
+    }
+
+    /** The model form of an enrolled site, as the appliances store it. */
+    public static Site modelSite(SiteRecord s) {
+        return new Site(s.id(), s.name(), s.location(), s.wireguardPublicKey().orElseThrow(), s.endpoints(), s.lanPrefixes(),
+                SiteStatus.ACTIVE, s.createdAt());
+    }
+}

@@ -1,0 +1,447 @@
+package io.patronus.controller.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.patronus.model.Json;
+import io.patronus.wal.LogRecord;
+import io.patronus.wal.RecordType;
+import io.patronus.wal.RecoveryReport;
+import io.patronus.wal.WalException;
+import io.patronus.wal.WriteAheadLog;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * The controller's durable state: sites, groups, enrolment tokens, appliances, published bundles, telemetry events,
+ * audit records and rollouts.
+ *
+ * <h2>Guarantees</h2>
+ * A {@link #transact transaction} returns only after its {@link Change} is durable in the write-ahead log
+ * ({@code dataDir/wal}, {@link WriteAheadLog}); the change is then applied to the in-memory maps. A checkpoint writes
+ * every map, with the log sequence it covers, as a new MapDB file ({@link Snapshot}: written aside, forced, renamed)
+ * and retires the log segments it covers. Opening loads the last checkpoint and replays every change after it, so
+ * whatever was acknowledged before a crash (kill -9 included) is there after it, and a change is applied whole or
+ * not at all.
+ *
+ * <h2>Concurrency</h2>
+ * Transactions are serialised by one lock held from the body's reads through the durable append to the apply, so a
+ * check ("is this token unused?") cannot race with another writer, and the log order is the apply order. Reads are
+ * lock-free from the in-memory maps, each map consistent on its own.
+ */
+public final class ControllerStore implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ControllerStore.class.getName());
+    private static final String SITES = "sites";
+    private static final String GROUPS = "groups";
+    private static final String TOKENS = "tokens";
+    private static final String APPLIANCES = "appliances";
+    private static final String BUNDLES = "bundles";
+    private static final String EVENTS = "events";
+    private static final String TELEMETRY = "telemetry";
+    private static final String AUDIT = "audit";
+    private static final String ROLLOUTS = "rollouts";
+
+    private final StoreOptions options;
+    private final WriteAheadLog wal;
+    private final ConcurrentSkipListMap<String, SiteRecord> sites = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, GroupRecord> groups = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, TokenRecord> tokens = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, String> tokenIdsByHash = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, ApplianceRecord> appliances = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, PublishedBundle> bundles = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, StoredEvent> events = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, TelemetryCounter> telemetry = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<Long, AuditRecord> audit = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, RolloutRecord> rollouts = new ConcurrentSkipListMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
+    private final long replayed;
+    private long appliedSequence;
+    private int sinceCheckpoint;
+    private volatile boolean closed;
+
+    private ControllerStore(StoreOptions options, WriteAheadLog wal, Snapshot snapshot) {
+        this.options = options;
+        this.wal = wal;
+        this.appliedSequence = snapshot.appliedSequence();
+        load(snapshot);
+        this.replayed = replay();
+    }
+
+    /**
+     * Opens (creating if needed) the store in {@code options.dataDir()}: opens and recovers the log (which also locks
+     * the directory against a second controller), loads the last checkpoint and replays the log after it.
+     *
+     * @throws StoreException when the directory is in use or cannot be read, or the checkpoint and the log disagree
+     */
+    public static ControllerStore open(StoreOptions options) {
+        Path dir = options.dataDir();
+        WriteAheadLog wal = null;
+        try {
+            Files.createDirectories(dir);
+            wal = WriteAheadLog.open(options.wal());
+            RecoveryReport recovery = wal.recoveryReport();
+            if (recovery.damaged()) {
+                LOG.log(System.Logger.Level.WARNING, "controller write-ahead log recovery: " + recovery.describe());
+            }
+            Snapshot snapshot = Snapshot.read(dir).orElse(new Snapshot(Snapshot.SCHEMA, 0, Map.of()));
+            if (snapshot.schemaVersion() > Snapshot.SCHEMA) {
+                throw new StoreException("checkpoint " + dir.resolve(Snapshot.FILE) + " has schema version "
+                        + snapshot.schemaVersion() + " but this build knows only " + Snapshot.SCHEMA
+                        + "; run the newer patronus-controller or restore a backup");
+            }
+            if (snapshot.appliedSequence() > wal.lastSequence()) {
+                throw new StoreException("checkpoint " + dir.resolve(Snapshot.FILE) + " covers log sequence "
+                        + snapshot.appliedSequence() + " but the log in " + options.wal().directory() + " ends at "
+                        + wal.lastSequence() + ": the log was truncated or replaced; restore the matching log or backup");
+            }
+            return new ControllerStore(options, wal, snapshot);
+        } catch (IOException e) {
+            closeQuietly(wal);
+            throw new StoreException("cannot create the controller data directory " + dir.toAbsolutePath() + ": " + e, e);
+        } catch (WalException e) {
+            closeQuietly(wal);
+            throw new StoreException("cannot open the controller's write-ahead log in " + options.wal().directory()
+                    + ": " + e.getMessage() + " (is another patronus-controller using " + dir.toAbsolutePath() + "?)", e);
+        } catch (RuntimeException e) {
+            closeQuietly(wal);
+            if (e instanceof StoreException) {
+                throw e;
+            }
+            throw new StoreException("cannot open the controller store in " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(WriteAheadLog wal) {
+        if (wal != null) {
+            try {
+                wal.close();
+            } catch (RuntimeException ignored) {
+                // already failing
+            }
+        }
+    }
+
+    // ---- loading and replay ----------------------------------------------------------------------------------------
+
+    private void load(Snapshot s) {
+        loadMap(s, SITES, SiteRecord.class, (k, v) -> sites.put(k, v));
+        loadMap(s, GROUPS, GroupRecord.class, (k, v) -> groups.put(k, v));
+        loadMap(s, TOKENS, TokenRecord.class, (k, v) -> {
+            tokens.put(k, v);
+            tokenIdsByHash.put(v.secretSha256(), k);
+        });
+        loadMap(s, APPLIANCES, ApplianceRecord.class, (k, v) -> appliances.put(k, v));
+        loadMap(s, BUNDLES, PublishedBundle.class, (k, v) -> bundles.put(k, v));
+        loadMap(s, EVENTS, StoredEvent.class, (k, v) -> events.put(k, v));
+        loadMap(s, TELEMETRY, TelemetryCounter.class, (k, v) -> telemetry.put(k, v));
+        loadMap(s, AUDIT, AuditRecord.class, (k, v) -> audit.put(Long.parseLong(k), v));
+        loadMap(s, ROLLOUTS, RolloutRecord.class, (k, v) -> rollouts.put(k, v));
+    }
+
+    private static <T> void loadMap(Snapshot s, String name, Class<T> type, java.util.function.BiConsumer<String, T> into) {
+        s.maps().getOrDefault(name, Map.of()).forEach((k, json) -> into.accept(k, decode(json, type, name + "/" + k)));
+    }
+
+    private Snapshot snapshot() {
+        Map<String, Map<String, String>> maps = new HashMap<>();
+        maps.put(SITES, encodeAll(sites));
+        maps.put(GROUPS, encodeAll(groups));
+        maps.put(TOKENS, encodeAll(tokens));
+        maps.put(APPLIANCES, encodeAll(appliances));
+        maps.put(BUNDLES, encodeAll(bundles));
+        maps.put(EVENTS, encodeAll(events));
+        maps.put(TELEMETRY, encodeAll(telemetry));
+        Map<String, String> a = new HashMap<>();
+        audit.forEach((k, v) -> a.put(Long.toString(k), encode(v)));
+        maps.put(AUDIT, a);
+        maps.put(ROLLOUTS, encodeAll(rollouts));
+        return new Snapshot(Snapshot.SCHEMA, appliedSequence, maps);
+    }
+
+    private static <T> Map<String, String> encodeAll(Map<String, T> values) {
+        Map<String, String> out = new HashMap<>();
+        values.forEach((k, v) -> out.put(k, encode(v)));
+        return out;
+    }
+
+    private long replay() {
+        long[] count = {0};
+        wal.replay(appliedSequence, record -> {
+            if (record.type() == RecordType.STATE_MUTATION) {
+                apply(decodeChange(record));
+                count[0]++;
+            }
+            appliedSequence = record.sequence();
+        });
+        if (count[0] > 0) {
+            LOG.log(System.Logger.Level.INFO, "replayed " + count[0] + " logged changes after the last checkpoint");
+        }
+        return count[0];
+    }
+
+    private static Change decodeChange(LogRecord record) {
+        try {
+            return Json.mapper().readValue(record.payload(), Change.class);
+        } catch (IOException e) {
+            throw new StoreException("log record " + record.sequence() + " is a controller change that cannot be decoded: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static <T> T decode(String json, Class<T> type, String what) {
+        try {
+            return Json.mapper().readValue(json, type);
+        } catch (IOException e) {
+            throw new StoreException("stored " + what + " cannot be decoded: " + e.getMessage(), e);
+        }
+    }
+
+    private static String encode(Object value) {
+        try {
+            return Json.mapper().writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new StoreException("cannot encode " + value.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- transactions ---------------------------------------------------------------------------------------------
+
+    /**
+     * Runs {@code body} under the store's lock and writes what it put as one durable change, then applies it. When the
+     * body throws, nothing is written and the exception propagates. Thread-safe; blocks while another transaction runs.
+     *
+     * @param actor who makes the change, kept in the log record
+     * @throws StoreException when the log cannot be written (the change is then not applied)
+     */
+    public <T> T transact(String actor, Function<Tx, T> body) {
+        lock.lock();
+        try {
+            ensureOpen();
+            Tx tx = new Tx(this, options.clock().instant(), nextAuditId());
+            T result = body.apply(tx);
+            if (!tx.isEmpty()) {
+                Change change = new Change(tx.ops(), actor, tx.now());
+                long seq = wal.append(RecordType.STATE_MUTATION, Json.mapper().writeValueAsBytes(change));
+                apply(change);
+                appliedSequence = seq;
+                if (++sinceCheckpoint >= options.checkpointEvery()) {
+                    checkpointLocked();
+                }
+            }
+            return result;
+        } catch (JsonProcessingException e) {
+            throw new StoreException("cannot encode a change by " + actor + ": " + e.getMessage(), e);
+        } catch (WalException e) {
+            throw new StoreException("the change by " + actor + " was not saved: the write-ahead log failed: "
+                    + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Writes a change that only adds an audit record. */
+    public void audit(String actor, String action, String target, String message, String remote) {
+        transact(actor, tx -> tx.audit(actor, action, target, message, remote));
+    }
+
+    /** Writes a change that only adds the audit record of a refusal. */
+    public void refusal(String actor, String action, String target, String code, String message, String remote) {
+        transact(actor, tx -> tx.refusal(actor, action, target, code, message, remote));
+    }
+
+    private long nextAuditId() {
+        return audit.isEmpty() ? 1 : audit.lastKey() + 1;
+    }
+
+    private void apply(Change change) {
+        for (Change.Op op : change.ops()) {
+            switch (op) {
+                case Change.Op.PutSite p -> sites.put(p.site().id(), p.site());
+                case Change.Op.DeleteSite d -> sites.remove(d.id());
+                case Change.Op.PutGroup p -> groups.put(p.group().name(), p.group());
+                case Change.Op.PutToken p -> {
+                    tokens.put(p.token().id(), p.token());
+                    tokenIdsByHash.put(p.token().secretSha256(), p.token().id());
+                }
+                case Change.Op.PutAppliance p -> appliances.put(p.appliance().siteId(), p.appliance());
+                case Change.Op.DeleteAppliance d -> appliances.remove(d.siteId());
+                case Change.Op.PutBundle p -> bundles.put(p.bundle().siteId(), p.bundle());
+                case Change.Op.DeleteBundle d -> bundles.remove(d.siteId());
+                case Change.Op.PutEvents p -> applyEvents(p);
+                case Change.Op.PutAudit p -> audit.put(p.audit().id(), p.audit());
+                case Change.Op.PutRollout p -> rollouts.put(p.rollout().id(), p.rollout());
+            }
+        }
+        for (Consumer<Change> l : listeners) {
+            try {
+                l.accept(change);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "store listener failed: " + e, e);
+            }
+        }
+    }
+
+    private void applyEvents(Change.Op.PutEvents p) {
+        TelemetryCounter c = telemetry.getOrDefault(p.siteId(), new TelemetryCounter(p.siteId(), 0, 0, 0));
+        long stored = c.stored();
+        long highest = c.highestSequence();
+        for (StoredEvent e : p.events()) {
+            if (events.put(StoredEvent.key(e.siteId(), e.sequence()), e) == null) {
+                stored++;
+            }
+            highest = Math.max(highest, e.sequence());
+        }
+        telemetry.put(p.siteId(), new TelemetryCounter(p.siteId(), stored, c.duplicates() + p.duplicates(), highest));
+    }
+
+    /** Registers a callback run after each applied change (not for the changes replayed at open). */
+    public void addListener(Consumer<Change> listener) {
+        listeners.add(listener);
+    }
+
+    // ---- reads -------------------------------------------------------------------------------------------------------
+
+    /** All sites by id. Thread-safe, lock-free; so are the other reads. */
+    public List<SiteRecord> sites() {
+        return List.copyOf(sites.values());
+    }
+
+    public Optional<SiteRecord> site(String id) {
+        return Optional.ofNullable(sites.get(id));
+    }
+
+    public List<GroupRecord> groups() {
+        return List.copyOf(groups.values());
+    }
+
+    public Optional<GroupRecord> group(String name) {
+        return Optional.ofNullable(groups.get(name));
+    }
+
+    public List<TokenRecord> tokens() {
+        return List.copyOf(tokens.values());
+    }
+
+    public Optional<TokenRecord> token(String id) {
+        return Optional.ofNullable(tokens.get(id));
+    }
+
+    /** The token whose secret has this SHA-256 (lower-case hex). */
+    public Optional<TokenRecord> tokenBySecretHash(String sha256) {
+        return Optional.ofNullable(tokenIdsByHash.get(sha256)).map(tokens::get);
+    }
+
+    public List<ApplianceRecord> appliances() {
+        return List.copyOf(appliances.values());
+    }
+
+    public Optional<ApplianceRecord> appliance(String siteId) {
+        return Optional.ofNullable(appliances.get(siteId));
+    }
+
+    public Optional<PublishedBundle> bundle(String siteId) {
+        return Optional.ofNullable(bundles.get(siteId));
+    }
+
+    /** Whether the event (site, sequence) is stored. */
+    public boolean hasEvent(String siteId, long sequence) {
+        return events.containsKey(StoredEvent.key(siteId, sequence));
+    }
+
+    /** Events matching {@code filter}, in (site, sequence) order. */
+    public List<StoredEvent> events(Optional<String> siteId, Predicate<StoredEvent> filter) {
+        NavigableMap<String, StoredEvent> range = siteId.isPresent()
+                ? events.subMap(siteId.get() + "|", true, siteId.get() + "|~", false) : events;
+        return range.values().stream().filter(filter).toList();
+    }
+
+    public Optional<TelemetryCounter> telemetry(String siteId) {
+        return Optional.ofNullable(telemetry.get(siteId));
+    }
+
+    public List<TelemetryCounter> telemetry() {
+        return List.copyOf(telemetry.values());
+    }
+
+    /** Audit records matching {@code filter}, oldest first. */
+    public List<AuditRecord> audit(Predicate<AuditRecord> filter) {
+        return audit.values().stream().filter(filter).toList();
+    }
+
+    public List<RolloutRecord> rollouts() {
+        return rollouts.values().stream().sorted(Comparator.comparing(RolloutRecord::createdAt)
+                .thenComparing(RolloutRecord::id)).toList();
+    }
+
+    public Optional<RolloutRecord> rollout(String id) {
+        return Optional.ofNullable(rollouts.get(id));
+    }
+
+    // ---- checkpoints, lifecycle ---------------------------------------------------------------------------------------
+
+    /** Writes a checkpoint of every map and retires the log segments it covers. Thread-safe. */
+    public void checkpoint() {
+        lock.lock();
+        try {
+            ensureOpen();
+            checkpointLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkpointLocked() {
+        snapshot().write(options.dataDir());
+        sinceCheckpoint = 0;
+        wal.checkpoint(appliedSequence);
+    }
+
+    /** The last log sequence applied. */
+    public long appliedSequence() {
+        return appliedSequence;
+    }
+
+    /** How many changes the last open replayed from the log. */
+    public long replayedAtOpen() {
+        return replayed;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new StoreException("the controller store in " + options.dataDir() + " is closed");
+        }
+    }
+
+    /** Checkpoints, closes the log and releases the data directory. Calling it again does nothing. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            try {
+                checkpointLocked();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "final checkpoint failed; the log will be replayed at next start: " + e);
+            }
+            closed = true;
+            wal.close();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.patronus.controller.store;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The changes one {@link ControllerStore#transact} body collects. Reads go to the store itself (the store's lock is
+ * held, so nothing else changes meanwhile); puts are collected here and written as one {@link Change} when the body
+ * returns. Reads do not see this transaction's own puts. Not thread-safe: use it only inside its body.
+ */
+public final class Tx {
+    private final ControllerStore store;
+    private final Instant now;
+    private final List<Change.Op> ops = new ArrayList<>();
+    private long nextAuditId;
+
+    Tx(ControllerStore store, Instant now, long nextAuditId) {
+        this.store = store;
+        this.now = now;
+        this.nextAuditId = nextAuditId;
+    }
+
+    /** The store, for reads. */
+    public ControllerStore store() {
+        return store;
+    }
+
+    /** The time of this transaction (the store's clock when it began). */
+    public Instant now() {
+        return now;
+    }
+
+    public Tx put(Change.Op op) {
+        ops.add(op);
+        return this;
+    }
+
+    public Tx putSite(SiteRecord s) {
+        return put(new Change.Op.PutSite(s));
+    }
+
+    public Tx putAppliance(ApplianceRecord a) {
+        return put(new Change.Op.PutAppliance(a));
+    }
+
+    public Tx putToken(TokenRecord t) {
+        return put(new Change.Op.PutToken(t));
+    }
+
+    public Tx putGroup(GroupRecord g) {
+        return put(new Change.Op.PutGroup(g));
+    }
+
+    public Tx putBundle(PublishedBundle b) {
+        return put(new Change.Op.PutBundle(b));
+    }
+
+    public Tx putRollout(RolloutRecord r) {
+        return put(new Change.Op.PutRollout(r));
+    }
+
+    /** Adds an audit line of a successful action. */
+    public Tx audit(String actor, String action, String target, String message, String remote) {
+        return put(new Change.Op.PutAudit(new AuditRecord(nextAuditId++, now, actor, action, target, "ok", "", message, remote)));
+    }
+
+    /** Adds an audit line of a refusal with its error code. */
+    public Tx refusal(String actor, String action, String target, String code, String message, String remote) {
+        return put(new Change.Op.PutAudit(new AuditRecord(nextAuditId++, now, actor, action, target, "refused", code,
+                message, remote)));
+    }
+
+    List<Change.Op> ops() {
+        return ops;
+    }
+
+    boolean isEmpty() {
+        return ops.isEmpty();
+    }
+}
