@@ -1,5 +1,6 @@
 import io.patronus.appliance.netlink.route.Link;
 import io.patronus.appliance.netlink.route.RouteNetlink;
+import io.patronus.appliance.netlink.wireguard.WgNetlink;
 import io.patronus.appliance.wg.DeviceConfig;
 import io.patronus.appliance.wg.DeviceState;
 import io.patronus.appliance.wg.KernelWireGuard;
@@ -10,22 +11,32 @@ import io.patronus.model.IpPrefix;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Hardware-in-the-loop driver: runs inside the QEMU guest (kernel with wireguard.ko loaded) and drives our
  * KernelWireGuard and RouteNetlink against the real kernel. Prints "HIL-CHECK ok|FAIL ..." per check,
  * "HIL-EXPECT <normalised wg dump line>" for /init to compare with `wg show all dump`, and finally
- * "HIL-DRIVER-RESULT PASS|FAIL". Never throws out of main: every failure becomes a FAIL line.
+ * "HIL-DRIVER-RESULT PASS|FAIL". Never throws out of main: every failure becomes a FAIL line. "HIL-TIMING" lines
+ * (phases, and the benchmark of our genetlink code against `wg setconf` / `wg show dump`) are information only: no
+ * check depends on a time.
  */
 public final class HilWireGuardDriver {
     private static int failures;
@@ -43,6 +54,9 @@ public final class HilWireGuardDriver {
 
     public static void main(String[] args) {
         long t0 = System.nanoTime();
+        // JVM start to main, from the process start time the kernel records (10 ms resolution).
+        ProcessHandle.current().info().startInstant().ifPresent(s -> System.out.println("HIL-TIMING phase jvm start to main: "
+                + Duration.between(s, Instant.now()).toMillis() + " ms"));
         try {
             run();
         } catch (Throwable t) {
@@ -66,10 +80,17 @@ public final class HilWireGuardDriver {
         WgKeyPair k0 = WgKeyPair.generate();
         WgKeyPair k1 = WgKeyPair.generate();
         try (KernelWireGuard wg = new KernelWireGuard(Optional.empty()); RouteNetlink rt = RouteNetlink.open()) {
-            twoInterfaces(wg, rt, k0, k1);
-            manyPeers(wg);
-            edgeCases(wg);
+            phase("two interfaces, peered, handshake", () -> twoInterfaces(wg, rt, k0, k1));
+            phase("1000 peers, replacePeers", () -> manyPeers(wg));
+            phase("edge cases", () -> edgeCases(wg));
+            phase("benchmark against wg setconf", () -> step("benchmark", () -> benchmark(wg, 1000, 5)));
         }
+    }
+
+    private static void phase(String what, Step s) throws Exception {
+        long t = System.nanoTime();
+        s.run();
+        System.out.println("HIL-TIMING phase " + what + ": " + (System.nanoTime() - t) / 1_000_000 + " ms");
     }
 
     private static void twoInterfaces(KernelWireGuard wg, RouteNetlink rt, WgKeyPair k0, WgKeyPair k1) throws Exception {
@@ -319,5 +340,197 @@ public final class HilWireGuardDriver {
             }
         });
         step("edge teardown", () -> wg.deleteInterface(n));
+    }
+
+    /** One peer as both our read-back and `wg show dump` describe it, for comparing them with what was configured. */
+    private record SeenPeer(String publicKey, Optional<InetSocketAddress> endpoint, Set<IpPrefix> allowedIps, int keepalive) {
+        static SeenPeer of(PeerState p) {
+            return new SeenPeer(p.publicKey(), p.endpoint(), Set.copyOf(p.allowedIps()), p.persistentKeepalive());
+        }
+
+        static SeenPeer of(PeerConfig p) {
+            return new SeenPeer(Base64.getEncoder().encodeToString(p.publicKey()), p.endpoint(), Set.copyOf(p.allowedIps()),
+                    p.persistentKeepalive().orElse(0));
+        }
+
+        /** A peer line of `wg show <if> dump`: key, psk, endpoint, allowed IPs, handshake, rx, tx, keepalive. */
+        static SeenPeer ofDump(String line) throws Exception {
+            String[] f = line.split("\t");
+            Optional<InetSocketAddress> ep = Optional.empty();
+            if (!f[2].equals("(none)")) {
+                int colon = f[2].lastIndexOf(':');
+                String host = f[2].substring(0, colon).replace("[", "").replace("]", "");
+                ep = Optional.of(new InetSocketAddress(InetAddress.getByName(host), Integer.parseInt(f[2].substring(colon + 1))));
+            }
+            Set<IpPrefix> ips = new HashSet<>();
+            if (!f[3].equals("(none)")) {
+                for (String ip : f[3].split(",")) {
+                    ips.add(IpPrefix.parse(ip));
+                }
+            }
+            return new SeenPeer(f[0], ep, Set.copyOf(ips), f[7].equals("off") ? 0 : Integer.parseInt(f[7]));
+        }
+    }
+
+    /** Runs a tool in the guest and returns its standard output; a non-zero exit is an exception naming the command. */
+    private static String tool(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed (exit " + (p.isAlive() ? "none, timed out" : p.exitValue()) + "): " + out);
+        }
+        return out;
+    }
+
+    private static double ms(Step t) throws Exception {
+        long t0 = System.nanoTime();
+        t.run();
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static String summary(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return String.format("median %.1f ms, min %.1f, max %.1f, rounds %s", median(v), s[0], s[s.length - 1],
+                Arrays.toString(Arrays.stream(v).map(x -> Math.round(x * 10) / 10.0).toArray()));
+    }
+
+    /** Compares what was read back with what was configured: the verdict of the benchmark, whatever the times. */
+    private static void checkPeers(Map<String, SeenPeer> want, List<SeenPeer> got, String what) {
+        int wrong = 0;
+        String first = "";
+        Set<String> seen = new HashSet<>();
+        for (SeenPeer p : got) {
+            seen.add(p.publicKey());
+            if (!p.equals(want.get(p.publicKey())) && wrong++ == 0) {
+                first = "read " + p + ", configured " + want.get(p.publicKey());
+            }
+        }
+        check(got.size() == want.size() && seen.equals(want.keySet()) && wrong == 0, what + ": " + got.size() + " of " + want.size()
+                + " peers, " + seen.size() + " distinct, " + wrong + " differ" + (wrong == 0 ? "" : ", first: " + first));
+    }
+
+    private static List<SeenPeer> dumpPeers(String dump, String ifname, String publicKey, int port) throws Exception {
+        String[] lines = dump.split("\n");
+        String[] dev = lines[0].split("\t");
+        check(dev.length == 4 && dev[1].equals(publicKey) && dev[2].equals(Integer.toString(port)),
+                "wg show " + ifname + " dump: interface line has our public key and port " + port);
+        List<SeenPeer> out = new ArrayList<>();
+        for (int i = 1; i < lines.length; i++) {
+            out.add(SeenPeer.ofDump(lines[i]));
+        }
+        return out;
+    }
+
+    /**
+     * Kernel-side benchmark: the same {@code n} peers (endpoint, one allowed IP, keepalive 25, as in scripts/bench-wg)
+     * configured on one interface through KernelWireGuard.configure (WG_CMD_SET_DEVICE in its batches of 32 peers) and on
+     * another with `wg setconf` from a file, alternating which goes first; each round starts from an interface emptied
+     * of peers (untimed). Then the read-back: our get-device dump into DeviceState against `wg show <if> dump`. Both
+     * interfaces stay down, so no handshake traffic competes. `wg` times include its process start; the spawn cost
+     * alone is timed with /bin/true. The checks: each side reads back exactly the configured peers, both ways round.
+     */
+    private static void benchmark(KernelWireGuard wg, int n, int rounds) throws Exception {
+        String ours = "hb-ours";
+        String theirs = "hb-wg";
+        int oursPort = 51860;
+        int theirsPort = 51861;
+        WgKeyPair self = WgKeyPair.generate();
+        SecureRandom rnd = new SecureRandom();
+        List<PeerConfig> peers = new ArrayList<>(n);
+        Map<String, SeenPeer> want = new HashMap<>();
+        StringBuilder conf = new StringBuilder("[Interface]\nPrivateKey = " + self.privateBase64() + "\nListenPort = " + theirsPort + "\n");
+        for (int i = 0; i < n; i++) {
+            byte[] pub = new byte[32];
+            rnd.nextBytes(pub);
+            String ip = "100." + (64 + (i >> 16)) + "." + ((i >> 8) & 255) + "." + (i & 255);
+            InetSocketAddress ep = new InetSocketAddress(InetAddress.getByName("192.0.2." + (1 + i % 250)), 51820 + i / 250);
+            PeerConfig p = PeerConfig.upsert(pub, Optional.of(ep), List.of(IpPrefix.parse(ip + "/32")), OptionalInt.of(25));
+            peers.add(p);
+            want.put(Base64.getEncoder().encodeToString(pub), SeenPeer.of(p));
+            conf.append("\n[Peer]\nPublicKey = ").append(Base64.getEncoder().encodeToString(pub)).append("\nEndpoint = ")
+                    .append(ep.getAddress().getHostAddress()).append(':').append(ep.getPort()).append("\nAllowedIPs = ").append(ip)
+                    .append("/32\nPersistentKeepalive = 25\n");
+        }
+        Path confFile = Path.of("/tmp/hil-bench-wg.conf");
+        Files.writeString(confFile, conf.toString());
+        DeviceConfig full = new DeviceConfig(Optional.of(self), OptionalInt.of(oursPort), OptionalInt.empty(), true, peers);
+        DeviceConfig empty = new DeviceConfig(Optional.empty(), OptionalInt.empty(), OptionalInt.empty(), true, List.of());
+        wg.ensureInterface(ours);
+        wg.ensureInterface(theirs);
+        try {
+            double[] spawn = new double[rounds];
+            double[] set = new double[rounds];
+            double[] setconf = new double[rounds];
+            double[] reset = new double[rounds];
+            Step setOurs = () -> wg.configure(ours, full);
+            Step setconfTool = () -> tool("wg", "setconf", theirs, confFile.toString());
+            for (int r = 0; r < rounds; r++) {
+                wg.configure(ours, empty);
+                reset[r] = ms(() -> wg.configure(theirs, empty));
+                spawn[r] = ms(() -> tool("/bin/true"));
+                if (r % 2 == 0) {
+                    set[r] = ms(setOurs);
+                    setconf[r] = ms(setconfTool);
+                } else {
+                    setconf[r] = ms(setconfTool);
+                    set[r] = ms(setOurs);
+                }
+            }
+            double[] read = new double[rounds];
+            double[] show = new double[rounds];
+            List<List<SeenPeer>> lastRead = new ArrayList<>(List.of(List.of()));
+            String[] lastDump = {""};
+            for (int r = 0; r < rounds; r++) {
+                Step ourRead = () -> lastRead.set(0, wg.read(ours).orElseThrow().peers().stream().map(SeenPeer::of).toList());
+                Step wgShow = () -> lastDump[0] = tool("wg", "show", ours, "dump");
+                if (r % 2 == 0) {
+                    read[r] = ms(ourRead);
+                    show[r] = ms(wgShow);
+                } else {
+                    show[r] = ms(wgShow);
+                    read[r] = ms(ourRead);
+                }
+            }
+            int messages = WgNetlink.setDevice(0, ours, full).size(); // the batches configure sends
+            System.out.println("HIL-TIMING bench " + n + " peers: set-device, ours (KernelWireGuard.configure, " + messages
+                    + " messages): " + summary(set));
+            System.out.println("HIL-TIMING bench " + n + " peers: wg setconf (same peers, from a file, incl. process start): " + summary(setconf));
+            System.out.println("HIL-TIMING bench " + n + " peers: ratio wg setconf / ours (medians): " + String.format("%.2fx", median(setconf) / median(set)));
+            System.out.println("HIL-TIMING bench " + n + " peers: get-device, ours (KernelWireGuard.read into DeviceState): " + summary(read));
+            System.out.println("HIL-TIMING bench " + n + " peers: wg show dump (incl. process start): " + summary(show));
+            System.out.println("HIL-TIMING bench " + n + " peers: ratio wg show dump / ours (medians): " + String.format("%.2fx", median(show) / median(read)));
+            System.out.println("HIL-TIMING bench process start alone (/bin/true): " + summary(spawn));
+            System.out.println("HIL-TIMING bench emptying " + n + " peers (untimed in the rounds above): " + summary(reset));
+
+            checkPeers(want, lastRead.get(0), "bench: our read of what we configured on " + ours);
+            checkPeers(want, dumpPeers(lastDump[0], ours, self.publicBase64(), oursPort), "bench: wg show dump of what we configured on " + ours);
+            checkPeers(want, wg.read(theirs).orElseThrow().peers().stream().map(SeenPeer::of).toList(),
+                    "bench: our read of what wg setconf configured on " + theirs);
+            checkPeers(want, dumpPeers(tool("wg", "show", theirs, "dump"), theirs, self.publicBase64(), theirsPort),
+                    "bench: wg show dump of what wg setconf configured on " + theirs);
+        } finally {
+            emptyAndDelete(wg, ours, empty);
+            emptyAndDelete(wg, theirs, empty);
+        }
+    }
+
+    /**
+     * Deletes a link after removing its peers. Deleting a link that still holds 1,000 peers took 12-13 s in this guest,
+     * removing them first with set-device replace-peers about 15 ms and the deletion then about 50 ms.
+     */
+    private static void emptyAndDelete(KernelWireGuard wg, String name, DeviceConfig empty) {
+        try {
+            wg.configure(name, empty);
+        } catch (RuntimeException e) {
+            System.out.println("HIL-INFO emptying " + name + " before deleting it failed (" + e.getMessage() + "); deleting it anyway");
+        }
+        wg.deleteInterface(name);
     }
 }
