@@ -131,7 +131,7 @@ public final class Appliance implements AutoCloseable {
                     config.api().tokenTtl(), clock);
             SlaClass sla = config.slaClasses().stream().filter(s -> s.name().equals(config.failover().slaClass())).findFirst()
                     .orElse(config.slaClasses().getFirst());
-            dataPlane = DataPlane.start(config, DataPlane.choose(config), store::sites, clock);
+            dataPlane = DataPlane.start(config, DataPlane.choose(config), store::sites, federation::peerKeys, clock);
             boolean real = !dataPlane.kind().equals("memory");
             if (real && !config.dataPlane().lanInterface().isEmpty()) {
                 Map<String, Integer> marks = new LinkedHashMap<>();

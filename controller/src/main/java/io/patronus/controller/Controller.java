@@ -13,6 +13,7 @@ import io.patronus.controller.fleet.BundleWaiters;
 import io.patronus.controller.fleet.ConfigPublisher;
 import io.patronus.controller.fleet.DeviceReports;
 import io.patronus.controller.fleet.Drift;
+import io.patronus.controller.fleet.KeyRotations;
 import io.patronus.controller.fleet.RolloutEngine;
 import io.patronus.controller.store.Change;
 import io.patronus.controller.store.ControllerStore;
@@ -67,17 +68,20 @@ public final class Controller implements AutoCloseable {
     private final CertificateAuthority ca;
     private final BundleWaiters waiters;
     private final RolloutEngine rollouts;
+    private final KeyRotations keyRotations;
     private final ScheduledExecutorService housekeeping;
     private final String adminToken;
     private volatile WebServer server;
 
     private Controller(ControllerConfig config, ControllerStore store, CertificateAuthority ca, BundleWaiters waiters,
-                       RolloutEngine rollouts, ScheduledExecutorService housekeeping, String adminToken) {
+                       RolloutEngine rollouts, KeyRotations keyRotations, ScheduledExecutorService housekeeping,
+                       String adminToken) {
         this.config = config;
         this.store = store;
         this.ca = ca;
         this.waiters = waiters;
         this.rollouts = rollouts;
+        this.keyRotations = keyRotations;
         this.housekeeping = housekeeping;
         this.adminToken = adminToken;
     }
@@ -123,6 +127,8 @@ public final class Controller implements AutoCloseable {
             });
             ConfigPublisher publisher = new ConfigPublisher(store, signer);
             RolloutEngine rollouts = new RolloutEngine(store, publisher, config, clock);
+            KeyRotations keyRotations = new KeyRotations(store, publisher, config.keyRotationInterval(),
+                    config.keyRotationGrace(), config.heartbeatInterval(), clock);
             housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "controller-housekeeping");
                 t.setDaemon(true);
@@ -134,17 +140,22 @@ public final class Controller implements AutoCloseable {
                     () -> self[0].url().toString());
             Drift drift = new Drift(store, publisher);
             Tokens tokens = new Tokens(store);
-            Runnable nudge = () -> hk.execute(() -> tick(rollouts));
+            Runnable nudge = () -> hk.execute(() -> {
+                tick(rollouts);
+                tick(keyRotations);
+            });
             List<ApiRoute> routes = new ArrayList<>(new DeviceRoutes(ca, enrolment, new DeviceReports(store), store,
-                    waiters, nudge).routes());
-            Controller controller = new Controller(config, store, ca, waiters, rollouts, housekeeping, adminToken);
+                    waiters, keyRotations, nudge).routes());
+            Controller controller = new Controller(config, store, ca, waiters, rollouts, keyRotations, housekeeping, adminToken);
             self[0] = controller;
-            routes.addAll(new AdminRoutes(store, tokens, publisher, rollouts, drift, config.tokenTtl(),
+            routes.addAll(new AdminRoutes(store, tokens, publisher, rollouts, drift, keyRotations, config.tokenTtl(),
                     config.heartbeatInterval(), controller::info, clock).routes());
             publisher.reconcile("system");
             ControllerServer api = new ControllerServer(routes, adminToken, new DeviceAuthenticator(ca, store, clock), store);
             controller.server = api.start(config.host(), config.port(), tls);
             housekeeping.scheduleWithFixedDelay(() -> tick(rollouts), ROLLOUT_TICK.toMillis(), ROLLOUT_TICK.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            housekeeping.scheduleWithFixedDelay(() -> tick(keyRotations), ROLLOUT_TICK.toMillis(), ROLLOUT_TICK.toMillis(),
                     TimeUnit.MILLISECONDS);
             housekeeping.scheduleWithFixedDelay(() -> {
                 try {
@@ -174,6 +185,14 @@ public final class Controller implements AutoCloseable {
             rollouts.tick();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "rollout tick failed: " + e, e);
+        }
+    }
+
+    private static void tick(KeyRotations keys) {
+        try {
+            keys.tick();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "key rotation tick failed: " + e, e);
         }
     }
 
@@ -244,6 +263,11 @@ public final class Controller implements AutoCloseable {
     /** Advances rollouts now instead of at the next tick (tests). */
     public void tickRollouts() {
         rollouts.tick();
+    }
+
+    /** Moves key rotations along and starts the due ones now instead of at the next tick (tests). */
+    public void tickKeyRotations() {
+        keyRotations.tick();
     }
 
     Map<String, Object> info() {

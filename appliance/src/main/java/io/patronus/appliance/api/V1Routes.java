@@ -172,7 +172,7 @@ public final class V1Routes {
         out.put("uptimeSeconds", Duration.between(info.startedAt(), clock.instant()).toSeconds());
         out.put("dataPlane", info.dataPlane());
         out.put("dataPlaneReason", info.dataPlaneReason());
-        out.put("publicKey", info.publicKey());
+        out.put("publicKey", dataPlane == null ? info.publicKey() : dataPlane.publicKey());
         out.put("wal", Map.of("lastSequence", store.log().lastSequence(), "segments", store.log().stats().segments()));
         out.put("counts", Map.of("sites", store.sites().size(), "policies", store.policies().size(),
                 "links", links.size(), "paths", ps.size()));
@@ -277,8 +277,7 @@ public final class V1Routes {
 
     private Reply wgShow(ApiRequest r) {
         List<Map<String, Object>> devices = new ArrayList<>();
-        Map<String, String> siteByKey = new java.util.HashMap<>();
-        store.sites().forEach(s -> siteByKey.put(s.publicKey(), s.id()));
+        Map<String, String> siteByKey = dataPlane.siteByKey();
         for (DeviceState d : dataPlane.devices()) {
             Map<String, Object> dev = new LinkedHashMap<>();
             dev.put("interface", d.name());
@@ -309,8 +308,7 @@ public final class V1Routes {
         String iface = io.patronus.appliance.tunnel.TunnelPlan.interfaceName(colour);
         DeviceState d = dataPlane.wireGuard().read(iface).orElseThrow(() -> ApiException.notFound(
                 "no WireGuard interface for colour " + colour + " (" + iface + "); see GET /v1/wg"));
-        Map<String, String> siteByKey = new java.util.HashMap<>();
-        store.sites().forEach(s -> siteByKey.put(s.publicKey(), s.id()));
+        Map<String, String> siteByKey = dataPlane.siteByKey();
         StringBuilder sb = new StringBuilder();
         sb.append("# wg-quick configuration of ").append(iface).append(" on site ").append(info.siteId())
                 .append(", exported ").append(clock.instant()).append('\n');

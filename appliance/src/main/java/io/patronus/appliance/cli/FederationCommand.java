@@ -37,6 +37,12 @@ final class FederationCommand extends CommandGroup {
                     }
                     fields.add("local changes", c.path("localChanges").asText("0"));
                 }
+                JsonNode k = f.path("keyRotation");
+                if (!k.isMissingNode()) {
+                    fields.add("key rotation", k.path("id").asText() + " " + k.path("phase").asText() + ", "
+                            + (k.path("reported").asBoolean() ? "reported" : "not reported yet")
+                            + (k.has("problem") ? ": " + k.path("problem").asText() : ""));
+                }
                 JsonNode o = f.path("outbox");
                 if (!o.isMissingNode()) {
                     fields.add("outbox", "acknowledged up to " + o.path("acknowledged").asLong() + ", " + o.path("pending").asLong()

@@ -7,6 +7,7 @@ import io.patronus.appliance.tunnel.TunnelPlan;
 import io.patronus.appliance.tunnel.TunnelReconciler;
 import io.patronus.appliance.wg.DeviceState;
 import io.patronus.appliance.wg.InMemoryWireGuard;
+import io.patronus.appliance.wg.KeyRing;
 import io.patronus.appliance.wg.PeerState;
 import io.patronus.appliance.wg.UserspaceWireGuard;
 import io.patronus.appliance.wg.WgKeyPair;
@@ -14,6 +15,7 @@ import io.patronus.appliance.wg.WireGuardBackend;
 import io.patronus.model.Link;
 import io.patronus.model.Path;
 import io.patronus.model.Site;
+import io.patronus.provisioning.PeerKeys;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,14 +35,23 @@ import java.util.function.Supplier;
  * reconciler that keeps both matching the site list. Chosen once at start from {@code dataPlane.mode}: {@code auto}
  * takes kernel WireGuard when the kernel has it, else wireguard-go when running as root with it installed, else the
  * in-memory model, and says which and why.
+ *
+ * <p>Key rotation: the site's keys live in a {@link KeyRing} ({@code secrets/wg.key}, and {@code secrets/wg.next.key}
+ * while rotating); {@link #switchKey} makes the next key the site's. Rotating remote sites come in through the
+ * {@code peerKeys} supplier (the controller's bundle): while one of their next-key entries waits for its handover, the
+ * devices are read every {@value #HANDOVER_CHECK_MS} ms for its first handshake, so the site's traffic moves to it
+ * within that time after the remote switched.
  */
 public final class DataPlane implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DataPlane.class.getName());
     private static final Duration RECONCILE_INTERVAL = Duration.ofSeconds(10);
+    /** How often a pending handover (a rotating peer's next key) is checked for its first handshake. */
+    static final long HANDOVER_CHECK_MS = 50;
     private final WireGuardBackend wireGuard;
     private final HostNetwork host;
-    private final WgKeyPair key;
-    private final java.nio.file.Path keyFile;
+    private final KeyRing keys;
+    private final Supplier<List<Site>> sites;
+    private final Supplier<Map<String, PeerKeys>> peerKeys;
     private final TunnelReconciler reconciler;
     private final String reason;
     private final Clock clock;
@@ -55,15 +66,16 @@ public final class DataPlane implements AutoCloseable {
     }
     private ScheduledExecutorService scheduler;
 
-    private DataPlane(WireGuardBackend wireGuard, HostNetwork host, WgKeyPair key, java.nio.file.Path keyFile,
-                      Supplier<TunnelPlan> plan, String reason, Clock clock) {
+    private DataPlane(WireGuardBackend wireGuard, HostNetwork host, KeyRing keys, Supplier<List<Site>> sites,
+                      Supplier<Map<String, PeerKeys>> peerKeys, Supplier<TunnelPlan> plan, String reason, Clock clock) {
         this.wireGuard = wireGuard;
         this.host = host;
-        this.key = key;
-        this.keyFile = keyFile;
+        this.keys = keys;
+        this.sites = sites;
+        this.peerKeys = peerKeys;
         this.reason = reason;
         this.clock = clock;
-        this.reconciler = new TunnelReconciler(wireGuard, host, key, plan);
+        this.reconciler = new TunnelReconciler(wireGuard, host, keys::current, plan);
     }
 
     /** A backend and host network pair, with why it was chosen. */
@@ -117,17 +129,24 @@ public final class DataPlane implements AutoCloseable {
 
     /** Builds the data plane over a chosen backend; the site key pair lives in {@code secrets/wg.key} (0600). */
     public static DataPlane start(ApplianceConfig config, Choice choice, Supplier<List<Site>> sites, Clock clock) {
-        WgKeyPair key;
-        java.nio.file.Path keyFile = config.dataDir().resolve("secrets").resolve("wg.key");
+        return start(config, choice, sites, Map::of, clock);
+    }
+
+    /**
+     * As above, with the next and retiring keys of rotating remote sites by site id (from the controller's bundle).
+     */
+    public static DataPlane start(ApplianceConfig config, Choice choice, Supplier<List<Site>> sites,
+                                  Supplier<Map<String, PeerKeys>> peerKeys, Clock clock) {
+        KeyRing keys;
         try {
-            key = WgKeyPair.loadOrCreate(keyFile);
+            keys = KeyRing.open(config.dataDir().resolve("secrets"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load the WireGuard key: " + e.getMessage(), e);
         }
         List<Link> links = config.links();
         String defaultColour = links.stream().min(java.util.Comparator.comparingInt(Link::priority)).map(Link::colour).orElse("");
-        DataPlane dp = new DataPlane(choice.wireGuard(), choice.host(), key, keyFile,
-                () -> TunnelPlan.of(config.site().id(), links, sites.get(), defaultColour), choice.reason(), clock);
+        DataPlane dp = new DataPlane(choice.wireGuard(), choice.host(), keys, sites, peerKeys,
+                () -> TunnelPlan.of(config.site().id(), links, sites.get(), peerKeys.get(), defaultColour), choice.reason(), clock);
         LOG.log(System.Logger.Level.INFO, "data plane: " + choice.wireGuard().kind() + " (" + choice.reason() + ")");
         return dp;
     }
@@ -142,6 +161,19 @@ public final class DataPlane implements AutoCloseable {
         });
         scheduler.scheduleWithFixedDelay(this::reconcileQuietly, RECONCILE_INTERVAL.toMillis(), RECONCILE_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::checkHandovers, HANDOVER_CHECK_MS, HANDOVER_CHECK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Reconciles at once when a rotating peer's next key has completed its first handshake (see the class comment). */
+    private void checkHandovers() {
+        try {
+            if (reconciler.handoverDue()) {
+                LOG.log(System.Logger.Level.INFO, "a rotating site's next key completed a handshake: moving its prefixes to it");
+                reconciler.reconcile();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "handover check failed (the periodic reconcile retries): " + e.getMessage());
+        }
     }
 
     /** Schedules a reconcile on the reconciler's thread (used after a site change, off the API's request thread). */
@@ -173,13 +205,71 @@ public final class DataPlane implements AutoCloseable {
         return reason;
     }
 
+    /** The site's public key in use now. */
     public String publicKey() {
-        return key.publicBase64();
+        return keys.current().publicBase64();
     }
 
     /** The 0600 file holding the site's WireGuard private key. */
     public java.nio.file.Path keyFile() {
-        return keyFile;
+        return keys.currentFile();
+    }
+
+    /** The public key of the next key pair, generating the pair (0600 {@code secrets/wg.next.key}) the first time. */
+    public String nextPublicKey() throws IOException {
+        return keys.nextOrCreate().publicBase64();
+    }
+
+    /** The next key pair's public key, when one was generated and not switched to yet. */
+    public Optional<String> pendingNextKey() {
+        return keys.next().map(WgKeyPair::publicBase64);
+    }
+
+    /**
+     * Switches the site to its next key pair, whose public key must be {@code expected}: the key file first (see
+     * {@link KeyRing}), then every interface in one configuration each. Does nothing when {@code expected} is in use
+     * already. An interface that refuses the key keeps the old one until the periodic reconcile sets it; check with
+     * {@link #keyApplied()}.
+     *
+     * @throws IllegalStateException when the next key is absent or another one
+     */
+    public synchronized void switchKey(String expected) throws IOException {
+        if (publicKey().equals(expected)) {
+            return;
+        }
+        String next = keys.next().map(WgKeyPair::publicBase64).orElseThrow(() -> new IllegalStateException(
+                "asked to switch to WireGuard key " + expected + " but there is no next key in " + keys.currentFile().getParent()));
+        if (!next.equals(expected)) {
+            throw new IllegalStateException("asked to switch to WireGuard key " + expected + " but the next key is " + next);
+        }
+        WgKeyPair now = keys.promoteNext();
+        LOG.log(System.Logger.Level.INFO, "WireGuard key switched to " + now.publicBase64() + " (" + keys.currentFile() + ")");
+        try {
+            reconciler.applyKey(now);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "setting the new WireGuard key on the interfaces failed (the reconcile retries): "
+                    + e.getMessage());
+        }
+    }
+
+    /** Whether every tunnel interface uses the site's current key. */
+    public boolean keyApplied() {
+        return reconciler.keyApplied();
+    }
+
+    /** Every WireGuard key of the remote sites (current, next, retiring) to its site id, for display. */
+    public Map<String, String> siteByKey() {
+        Map<String, String> out = new java.util.HashMap<>();
+        Map<String, PeerKeys> extra = peerKeys.get();
+        for (Site s : sites.get()) {
+            out.put(s.publicKey(), s.id());
+            PeerKeys k = extra.get(s.id());
+            if (k != null) {
+                k.next().ifPresent(n -> out.putIfAbsent(n, s.id()));
+                k.retiring().ifPresent(n -> out.putIfAbsent(n, s.id()));
+            }
+        }
+        return out;
     }
 
     public WireGuardBackend wireGuard() {
@@ -201,10 +291,29 @@ public final class DataPlane implements AutoCloseable {
         Optional<DeviceState> device = recentReads.compute(iface, (k, old) ->
                 old != null && Duration.between(old.at(), now).compareTo(READ_REUSE) < 0 ? old : new Timed(now, wireGuard.read(iface)))
                 .state();
-        Optional<PeerState> peer = device.flatMap(d -> d.peer(remote.get().publicKey()));
+        Optional<PeerState> peer = device.flatMap(d -> activePeer(d, remote.get()));
         return peer.map(p -> new TunnelCounters(iface,
                 p.lastHandshake().map(h -> Math.max(0, Duration.between(h, clock.instant()).toSeconds())),
                 p.rxBytes(), p.txBytes(), p.endpoint().map(DataPlane::endpoint)));
+    }
+
+    /**
+     * The entry carrying a site's traffic: during a rotation the one of its keys (current, next, retiring) that holds
+     * its allowed IPs; otherwise, or when none does, the current key's.
+     */
+    private Optional<PeerState> activePeer(DeviceState d, Site site) {
+        Optional<PeerState> current = d.peer(site.publicKey());
+        PeerKeys extra = peerKeys.get().get(site.id());
+        if (extra == null || current.map(p -> !p.allowedIps().isEmpty()).orElse(false)) {
+            return current;
+        }
+        for (Optional<String> k : List.of(extra.next(), extra.retiring())) {
+            Optional<PeerState> p = k.flatMap(d::peer).filter(x -> !x.allowedIps().isEmpty());
+            if (p.isPresent()) {
+                return p;
+            }
+        }
+        return current;
     }
 
     /** {@code host:port}, with an IPv6 address in brackets so the port cannot be mistaken for part of it. */

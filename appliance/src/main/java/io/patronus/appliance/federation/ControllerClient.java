@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.patronus.model.Json;
 import io.patronus.provisioning.DeviceStatus;
 import io.patronus.provisioning.EnrolmentRequest;
+import io.patronus.provisioning.KeyReport;
 import io.patronus.provisioning.Pem;
 import io.patronus.provisioning.ProvisioningException;
 import io.patronus.provisioning.RenewRequest;
@@ -94,6 +95,11 @@ final class ControllerClient implements AutoCloseable {
     /** {@code POST /v1/device/status}. */
     void status(DeviceStatus status) {
         post("/v1/device/status", status, JsonNode.class);
+    }
+
+    /** {@code POST /v1/device/keys}: a key rotation step. */
+    void keys(KeyReport report) {
+        post("/v1/device/keys", report, JsonNode.class);
     }
 
     /** {@code POST /v1/device/telemetry}: the highest sequence the controller now holds durably. */

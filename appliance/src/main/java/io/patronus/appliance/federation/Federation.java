@@ -13,6 +13,7 @@ import io.patronus.model.PathStatus;
 import io.patronus.model.SlaClass;
 import io.patronus.provisioning.BundleConfig;
 import io.patronus.provisioning.EnvelopeVerifier;
+import io.patronus.provisioning.PeerKeys;
 import io.patronus.provisioning.SignedEnvelope;
 import io.patronus.provisioning.TlsContexts;
 import io.patronus.wal.RecordType;
@@ -48,7 +49,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <ul>
  * <li>{@code federation-config}: applies the first bundle, then long-polls {@code GET /v1/device/config} and hands
  *     each bundle to the {@link ConfigAgent};</li>
- * <li>{@code federation-status}: status reports (heartbeat and on change) and certificate renewal;</li>
+ * <li>{@code federation-status}: status reports (heartbeat and on change), certificate renewal and the steps of a
+ *     WireGuard key rotation ({@link KeyRotationAgent});</li>
  * <li>{@code federation-ticker}: drives the confirm deadline and the heartbeat;</li>
  * <li>{@code federation-outbox}: the telemetry {@link Outbox}.</li>
  * </ul>
@@ -88,6 +90,8 @@ public final class Federation implements AutoCloseable {
     private volatile StatusReporter reporter;
     private volatile Outbox outbox;
     private volatile TelemetrySource telemetry;
+    private volatile KeyRotationAgent keyAgent;
+    private final java.util.concurrent.atomic.AtomicBoolean keyStepQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private ScheduledExecutorService ticker;
     private ExecutorService sender;
     private Thread poller;
@@ -246,10 +250,42 @@ public final class Federation implements AutoCloseable {
         ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "federation-ticker"));
         sender = Executors.newSingleThreadExecutor(r -> daemon(r, "federation-status"));
         StatusReporter[] rep = new StatusReporter[1];
+        DataPlane dp = w.dataPlane();
+        keyAgent = new KeyRotationAgent(new KeyRotationAgent.Keys() {
+            @Override
+            public String publicKey() {
+                return dp.publicKey();
+            }
+
+            @Override
+            public String nextPublicKey() throws IOException {
+                return dp.nextPublicKey();
+            }
+
+            @Override
+            public void switchKey(String expected) throws IOException {
+                dp.switchKey(expected);
+            }
+
+            @Override
+            public boolean keyApplied() {
+                return dp.keyApplied();
+            }
+
+            @Override
+            public void reconcile() {
+                dp.reconcile();
+            }
+        }, e.journal()::state, r -> client.get().keys(r), health, clock);
         agent = new ConfigAgent(identity.siteId(), new EnvelopeVerifier(e.ca(), clock), e.journal(), target,
                 new HandshakeMeshCheck(w.dataPlane(), identity.siteId(), w.links()), () -> allPathsUp(w.monitor()),
                 (version, code, detail) -> audit(w.store(), version, code, detail), clock, settings.confirmTimeout(),
-                () -> rep[0].sendSoon());
+                () -> {
+                    rep[0].sendSoon();
+                    // The bundle in effect changed: its peer keys shape the tunnels, its key rotation step is ours.
+                    dp.reconcileSoon();
+                    keyStepSoon();
+                });
         reporter = new StatusReporter(client::get, e.journal(), agent, w.store(), w.monitor(), w.slaClasses(), health, clock, sender);
         rep[0] = reporter;
         w.store().addListener(m -> countLocalChange(e.journal(), m));
@@ -258,6 +294,7 @@ public final class Federation implements AutoCloseable {
         outbox = new Outbox(telemetry, e.journal(), client::get, health, clock);
         ticker.scheduleWithFixedDelay(() -> guarded("confirm tick", agent::tick), TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         ticker.scheduleWithFixedDelay(reporter::sendSoon, 0, settings.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(this::keyStepSoon, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         ticker.scheduleWithFixedDelay(() -> {
             try {
                 sender.execute(() -> guarded("certificate renewal", () -> renewIfDue(e)));
@@ -269,6 +306,34 @@ public final class Federation implements AutoCloseable {
         outboxThread = daemon(outbox, "federation-outbox");
         poller.start();
         outboxThread.start();
+    }
+
+    /** Queues a key rotation step on the status thread (it may talk to the controller), unless one is queued. */
+    private void keyStepSoon() {
+        KeyRotationAgent k = keyAgent;
+        if (k == null || !running || !keyStepQueued.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            sender.execute(() -> {
+                keyStepQueued.set(false);
+                guarded("key rotation", k::tick);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            keyStepQueued.set(false);
+        }
+    }
+
+    /**
+     * The next and retiring keys of rotating remote sites, by site id, from the bundle in effect: the pending one,
+     * else the committed one. Empty when not federated.
+     */
+    public Map<String, PeerKeys> peerKeys() {
+        if (enrolled.isEmpty()) {
+            return Map.of();
+        }
+        FederationState s = enrolled.get().journal().state();
+        return s.pending().map(FederationState.Pending::config).or(s::committed).map(BundleConfig::peerKeys).orElse(Map.of());
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -440,6 +505,10 @@ public final class Federation implements AutoCloseable {
             config.put("reported", s.reported().name().toLowerCase(Locale.ROOT));
             config.put("localChanges", s.localChanges());
             out.put("config", config);
+            KeyRotationAgent k = keyAgent;
+            if (k != null) {
+                k.view().ifPresent(v -> out.put("keyRotation", v));
+            }
             Map<String, Object> ob = new LinkedHashMap<>();
             ob.put("acknowledged", s.outboxAck());
             TelemetrySource t = telemetry;

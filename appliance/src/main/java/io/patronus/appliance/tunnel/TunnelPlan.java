@@ -5,6 +5,7 @@ import io.patronus.model.IpPrefix;
 import io.patronus.model.Link;
 import io.patronus.model.Site;
 import io.patronus.model.SiteStatus;
+import io.patronus.provisioning.PeerKeys;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -23,6 +24,11 @@ import java.util.TreeMap;
  * ({@code 1000 + position}) sending every remote prefix into its interface; a policy rule per colour on its fwmark
  * ({@code (position + 1) << 8} under mask {@code 0xff00}, set later by the eBPF classifier); and one rule without a
  * mark that sends unmarked traffic to the default colour's table.
+ *
+ * <p>A remote site that rotates its key has a second peer entry per colour (same endpoint): its {@link Role#NEXT next}
+ * key, which takes over the site's allowed IPs once it completed a handshake (the reconciler decides that from the
+ * device), or its {@link Role#RETIRING retiring} key, which carries none. An allowed IP belongs to one peer of an
+ * interface, so at any moment exactly one of a site's entries carries its prefixes.
  */
 public record TunnelPlan(List<InterfacePlan> interfaces, Map<Integer, Map<IpPrefix, String>> routes,
                          List<HostNetwork.Rule> rules) {
@@ -41,10 +47,34 @@ public record TunnelPlan(List<InterfacePlan> interfaces, Map<Integer, Map<IpPref
                                 Map<String, PeerPlan> peers) {
     }
 
-    /** One peer: the remote site, its key, where to reach it and what it carries. */
-    public record PeerPlan(String siteId, String publicKey, Optional<InetSocketAddress> endpoint, List<IpPrefix> allowedIps) {
+    /** Which of a remote site's keys a peer entry is for. */
+    public enum Role {
+        /** The site's key: carries its allowed IPs, unless its next key took over. */
+        CURRENT,
+        /** The key the site will switch to: carries the allowed IPs once it completed a handshake. */
+        NEXT,
+        /** The key the site switched away from: kept, without allowed IPs, until the controller drops it. */
+        RETIRING
+    }
+
+    /**
+     * One peer entry: the remote site, one of its keys, where to reach it, and the allowed IPs it carries when it is
+     * the site's active entry ({@link Role#CURRENT} before a handover, {@link Role#NEXT} after it; never a
+     * {@link Role#RETIRING} one).
+     */
+    public record PeerPlan(String siteId, String publicKey, Optional<InetSocketAddress> endpoint, List<IpPrefix> allowedIps,
+                           Role role) {
+        public PeerPlan(String siteId, String publicKey, Optional<InetSocketAddress> endpoint, List<IpPrefix> allowedIps) {
+            this(siteId, publicKey, endpoint, allowedIps, Role.CURRENT);
+        }
+
         public byte[] publicKeyBytes() {
             return Base64.getDecoder().decode(publicKey);
+        }
+
+        /** The same entry carrying {@code ips}. */
+        public PeerPlan withAllowedIps(List<IpPrefix> ips) {
+            return new PeerPlan(siteId, publicKey, endpoint, ips, role);
         }
     }
 
@@ -61,6 +91,17 @@ public record TunnelPlan(List<InterfacePlan> interfaces, Map<Integer, Map<IpPref
      * @param defaultColour the colour unmarked traffic uses
      */
     public static TunnelPlan of(String localSiteId, List<Link> links, List<Site> sites, String defaultColour) {
+        return of(localSiteId, links, sites, Map.of(), defaultColour);
+    }
+
+    /**
+     * Computes the plan with the extra keys of rotating sites.
+     *
+     * @param peerKeys site id to its next or retiring key (from the controller's bundle); keys equal to the site's
+     *                 current one are ignored
+     */
+    public static TunnelPlan of(String localSiteId, List<Link> links, List<Site> sites, Map<String, PeerKeys> peerKeys,
+                                String defaultColour) {
         List<InterfacePlan> ifaces = new ArrayList<>();
         Map<Integer, Map<IpPrefix, String>> routes = new TreeMap<>();
         List<HostNetwork.Rule> rules = new ArrayList<>();
@@ -79,7 +120,15 @@ public record TunnelPlan(List<InterfacePlan> interfaces, Map<Integer, Map<IpPref
                 if (ep == null) {
                     continue;
                 }
-                peers.put(s.publicKey(), new PeerPlan(s.id(), s.publicKey(), resolve(ep), s.lanPrefixes()));
+                Optional<InetSocketAddress> at = resolve(ep);
+                peers.put(s.publicKey(), new PeerPlan(s.id(), s.publicKey(), at, s.lanPrefixes(), Role.CURRENT));
+                PeerKeys extra = peerKeys.get(s.id());
+                if (extra != null) {
+                    extra.next().filter(k -> !peers.containsKey(k))
+                            .ifPresent(k -> peers.put(k, new PeerPlan(s.id(), k, at, s.lanPrefixes(), Role.NEXT)));
+                    extra.retiring().filter(k -> !peers.containsKey(k))
+                            .ifPresent(k -> peers.put(k, new PeerPlan(s.id(), k, at, List.of(), Role.RETIRING)));
+                }
                 for (IpPrefix p : s.lanPrefixes()) {
                     tableRoutes.put(p, name);
                 }

@@ -25,19 +25,34 @@ import java.util.function.Supplier;
  * calling it again with the same plan performs no operation. It also repairs drift (an interface deleted by hand,
  * a route removed) the next time it runs.
  *
- * <p>Thread-safety: {@link #reconcile()} is synchronized; call it from any thread.
+ * <p>Key rotation of a remote site: its {@link TunnelPlan.Role#NEXT next} key's entry is added without allowed IPs.
+ * Once that entry has completed a handshake (the site switched its private key: nothing else can complete one), the
+ * site's allowed IPs move to it in one configuration: the next entry gets them first, then the current entry is left
+ * with none, so no packet finds the site without a peer. From then on the move is read back from the device (the next
+ * entry holds the IPs), so a restart keeps it. {@link #handoverDue()} lets the owner look for such handshakes often
+ * (a fraction of a second) while a handover is pending, without reconciling everything each time. Rotation of this
+ * site's own key: {@link #applyKey} sets the new private key on every interface, changing nothing else.
+ *
+ * <p>Thread-safety: the public methods are synchronized; call them from any thread.
  */
 public final class TunnelReconciler {
     private static final System.Logger LOG = System.getLogger(TunnelReconciler.class.getName());
     private static final int KEEPALIVE_SECONDS = 25;
     private final WireGuardBackend wg;
     private final HostNetwork net;
-    private final WgKeyPair key;
+    private final Supplier<WgKeyPair> key;
     private final Supplier<TunnelPlan> planner;
     /** What we last asked each peer to be, so that an endpoint learned by roaming is not fought. */
     private final Map<String, Map<String, TunnelPlan.PeerPlan>> applied = new HashMap<>();
+    /** Interface to the next keys whose entries wait for their first handshake. */
+    private Map<String, Set<String>> awaitingHandover = Map.of();
 
     public TunnelReconciler(WireGuardBackend wg, HostNetwork net, WgKeyPair key, Supplier<TunnelPlan> planner) {
+        this(wg, net, () -> key, planner);
+    }
+
+    /** @param key the site's key pair in use, read at each reconcile (it changes when the site rotates its key) */
+    public TunnelReconciler(WireGuardBackend wg, HostNetwork net, Supplier<WgKeyPair> key, Supplier<TunnelPlan> planner) {
         this.wg = wg;
         this.net = net;
         this.key = key;
@@ -54,6 +69,8 @@ public final class TunnelReconciler {
 
     public synchronized Report reconcile() {
         TunnelPlan plan = planner.get();
+        WgKeyPair ownKey = key.get();
+        Map<String, Set<String>> awaiting = new HashMap<>();
         int created = 0;
         int deleted = 0;
         int added = 0;
@@ -71,30 +88,41 @@ public final class TunnelReconciler {
             }
             DeviceState state = current.orElseThrow(() -> new IllegalStateException("interface " + ip.name() + " vanished"));
             Map<String, TunnelPlan.PeerPlan> before = applied.getOrDefault(ip.name(), Map.of());
-            List<PeerConfig> changes = new ArrayList<>();
+            Map<String, TunnelPlan.PeerPlan> effective = effective(ip, state);
+            effective.values().stream().filter(p -> p.role() == TunnelPlan.Role.NEXT && p.allowedIps().isEmpty())
+                    .forEach(p -> awaiting.computeIfAbsent(ip.name(), n -> new HashSet<>()).add(p.publicKey()));
+            List<PeerConfig> removals = new ArrayList<>();
+            List<PeerConfig> gaining = new ArrayList<>();
+            List<PeerConfig> losing = new ArrayList<>();
             for (PeerState p : state.peers()) {
-                if (!ip.peers().containsKey(p.publicKey())) {
-                    changes.add(PeerConfig.removal(java.util.Base64.getDecoder().decode(p.publicKey())));
+                if (!effective.containsKey(p.publicKey())) {
+                    removals.add(PeerConfig.removal(java.util.Base64.getDecoder().decode(p.publicKey())));
                     removed++;
                 }
             }
-            for (TunnelPlan.PeerPlan want : ip.peers().values()) {
+            for (TunnelPlan.PeerPlan want : effective.values()) {
                 Optional<PeerState> have = state.peer(want.publicKey());
+                PeerConfig upsert = PeerConfig.upsert(want.publicKeyBytes(), want.endpoint(), want.allowedIps(),
+                        OptionalInt.of(KEEPALIVE_SECONDS));
                 if (have.isEmpty()) {
-                    changes.add(PeerConfig.upsert(want.publicKeyBytes(), want.endpoint(), want.allowedIps(), OptionalInt.of(KEEPALIVE_SECONDS)));
+                    (want.allowedIps().isEmpty() ? losing : gaining).add(upsert);
                     added++;
                 } else if (differs(want, have.get(), before.get(want.publicKey()))) {
-                    changes.add(PeerConfig.upsert(want.publicKeyBytes(), want.endpoint(), want.allowedIps(), OptionalInt.of(KEEPALIVE_SECONDS)));
+                    (want.allowedIps().isEmpty() ? losing : gaining).add(upsert);
                     updated++;
                 }
             }
-            boolean keyDiffers = state.publicKey().map(k -> !k.equals(key.publicBase64())).orElse(true);
+            // A handover in one configuration: the entry taking a site's prefixes before the one giving them up.
+            List<PeerConfig> changes = new ArrayList<>(removals);
+            changes.addAll(gaining);
+            changes.addAll(losing);
+            boolean keyDiffers = state.publicKey().map(k -> !k.equals(ownKey.publicBase64())).orElse(true);
             boolean portDiffers = state.listenPort() != ip.listenPort();
             if (keyDiffers || portDiffers || !changes.isEmpty()) {
-                wg.configure(ip.name(), new DeviceConfig(keyDiffers ? Optional.of(key) : Optional.empty(),
+                wg.configure(ip.name(), new DeviceConfig(keyDiffers ? Optional.of(ownKey) : Optional.empty(),
                         portDiffers ? OptionalInt.of(ip.listenPort()) : OptionalInt.empty(), OptionalInt.empty(), false, changes));
             }
-            applied.put(ip.name(), Map.copyOf(ip.peers()));
+            applied.put(ip.name(), Map.copyOf(effective));
             net.linkUp(ip.name(), TunnelPlan.MTU);
         }
         for (String existing : wg.interfaces()) {
@@ -104,6 +132,7 @@ public final class TunnelReconciler {
                 deleted++;
             }
         }
+        awaitingHandover = Map.copyOf(awaiting);
         int routes = reconcileRoutes(plan);
         int rules = reconcileRules(plan);
         Report r = new Report(created, deleted, added, updated, removed, routes, rules);
@@ -111,6 +140,75 @@ public final class TunnelReconciler {
             LOG.log(System.Logger.Level.INFO, "tunnels reconciled: " + r);
         }
         return r;
+    }
+
+    /**
+     * The interface's peers with the allowed IPs each carries now: a rotating site's prefixes are on its next key's
+     * entry once that entry has completed a handshake (or already holds them), else on its current key's entry;
+     * retiring entries carry none.
+     */
+    private static Map<String, TunnelPlan.PeerPlan> effective(TunnelPlan.InterfacePlan ip, DeviceState state) {
+        Set<String> handedOver = new HashSet<>();
+        for (TunnelPlan.PeerPlan p : ip.peers().values()) {
+            if (p.role() == TunnelPlan.Role.NEXT && state.peer(p.publicKey())
+                    .filter(h -> h.lastHandshake().isPresent() || !h.allowedIps().isEmpty()).isPresent()) {
+                handedOver.add(p.siteId());
+            }
+        }
+        Map<String, TunnelPlan.PeerPlan> out = new java.util.LinkedHashMap<>();
+        for (TunnelPlan.PeerPlan p : ip.peers().values()) {
+            boolean carries = switch (p.role()) {
+                case CURRENT -> !handedOver.contains(p.siteId());
+                case NEXT -> handedOver.contains(p.siteId());
+                case RETIRING -> false;
+            };
+            out.put(p.publicKey(), carries ? p : p.withAllowedIps(List.of()));
+        }
+        return out;
+    }
+
+    /**
+     * Whether a next-key entry waiting for its handover has completed a handshake, so that a {@link #reconcile()}
+     * would move the site's prefixes now. Reads only the interfaces with such entries; false when there are none.
+     */
+    public synchronized boolean handoverDue() {
+        for (Map.Entry<String, Set<String>> e : awaitingHandover.entrySet()) {
+            Optional<DeviceState> d = wg.read(e.getKey());
+            if (d.isPresent() && e.getValue().stream().anyMatch(k -> d.get().peer(k).flatMap(PeerState::lastHandshake).isPresent())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether some rotating site's next-key entry still waits for its first handshake. */
+    public synchronized boolean handoverPending() {
+        return !awaitingHandover.isEmpty();
+    }
+
+    /**
+     * Sets {@code newKey} as the private key of every interface of the last plan that exists, in one configuration
+     * per interface that changes nothing else (every peer keeps its entry; their sessions are renegotiated with the
+     * new static key by WireGuard itself).
+     */
+    public synchronized void applyKey(WgKeyPair newKey) {
+        for (String name : wg.interfaces()) {
+            if (name.startsWith(TunnelPlan.PREFIX)) {
+                wg.configure(name, new DeviceConfig(Optional.of(newKey), OptionalInt.empty(), OptionalInt.empty(), false, List.of()));
+            }
+        }
+    }
+
+    /** Whether every interface of ours uses the current key. */
+    public synchronized boolean keyApplied() {
+        String want = key.get().publicBase64();
+        for (String name : wg.interfaces()) {
+            if (name.startsWith(TunnelPlan.PREFIX)
+                    && !wg.read(name).flatMap(DeviceState::publicKey).map(want::equals).orElse(false)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -13,8 +13,8 @@ import java.util.TreeMap;
 
 /**
  * WireGuard devices modelled in memory with the kernel's configuration semantics (update, remove, replace-peers,
- * replace-allowed-ips, update-only), for unit tests and the unprivileged demo. Nothing is sent: handshakes never
- * happen and counters stay at zero.
+ * replace-allowed-ips, update-only), for unit tests and the unprivileged demo. Nothing is sent: handshakes happen
+ * only when a test says so ({@link #handshake}) and counters stay at zero.
  */
 public final class InMemoryWireGuard implements WireGuardBackend {
     private final Map<String, Device> devices = new TreeMap<>();
@@ -30,6 +30,7 @@ public final class InMemoryWireGuard implements WireGuardBackend {
         Optional<InetSocketAddress> endpoint = Optional.empty();
         final LinkedHashSet<IpPrefix> allowed = new LinkedHashSet<>();
         int keepalive;
+        Optional<java.time.Instant> lastHandshake = Optional.empty();
     }
 
     @Override
@@ -87,6 +88,12 @@ public final class InMemoryWireGuard implements WireGuardBackend {
             if (pc.replaceAllowedIps()) {
                 p.allowed.clear();
             }
+            // As in WireGuard, an allowed IP belongs to one peer: giving it to this one takes it from any other.
+            for (Peer other : d.peers.values()) {
+                if (other != p) {
+                    other.allowed.removeAll(pc.allowedIps());
+                }
+            }
             p.allowed.addAll(pc.allowedIps());
         }
     }
@@ -98,8 +105,18 @@ public final class InMemoryWireGuard implements WireGuardBackend {
             return Optional.empty();
         }
         List<PeerState> peers = new ArrayList<>();
-        d.peers.forEach((k, p) -> peers.add(new PeerState(k, p.endpoint, List.copyOf(p.allowed), Optional.empty(), 0, 0, p.keepalive)));
+        d.peers.forEach((k, p) -> peers.add(new PeerState(k, p.endpoint, List.copyOf(p.allowed), p.lastHandshake, 0, 0, p.keepalive)));
         return Optional.of(new DeviceState(name, d.publicKey, d.listenPort, d.fwmark, peers));
+    }
+
+    /** Records a completed handshake with a peer, as the test's stand-in for a remote WireGuard. */
+    public synchronized void handshake(String name, String publicBase64, java.time.Instant at) {
+        Device d = devices.get(name);
+        Peer p = d == null ? null : d.peers.get(publicBase64);
+        if (p == null) {
+            throw new WireGuardException("handshake on " + name + ": no peer " + publicBase64);
+        }
+        p.lastHandshake = Optional.of(at);
     }
 
     @Override

@@ -35,6 +35,7 @@ final class ControllerLab implements AutoCloseable {
     private Controller controller;
     private final int port;
     private final Duration deviceCertificateValidity;
+    private final java.util.function.UnaryOperator<ControllerConfig.Builder> tweak;
     private HttpClient admin;
 
     ControllerLab(Path dir) throws IOException {
@@ -42,8 +43,15 @@ final class ControllerLab implements AutoCloseable {
     }
 
     ControllerLab(Path dir, Duration deviceCertificateValidity) throws IOException {
+        this(dir, deviceCertificateValidity, b -> b);
+    }
+
+    /** With more controller settings ({@code b -> b.keyRotationGrace(...)}). */
+    ControllerLab(Path dir, Duration deviceCertificateValidity, java.util.function.UnaryOperator<ControllerConfig.Builder> tweak)
+            throws IOException {
         this.dir = dir;
         this.deviceCertificateValidity = deviceCertificateValidity;
+        this.tweak = tweak;
         try (var s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort(); // fixed across a controller restart, so the appliances' URL stays right
         }
@@ -51,9 +59,9 @@ final class ControllerLab implements AutoCloseable {
     }
 
     void startController() {
-        controller = Controller.start(ControllerConfig.builder().host("127.0.0.1").port(port).dataDir(dir.resolve("controller"))
+        controller = Controller.start(tweak.apply(ControllerConfig.builder().host("127.0.0.1").port(port).dataDir(dir.resolve("controller"))
                 .tlsNames(List.of("localhost", "127.0.0.1")).heartbeatInterval(Duration.ofSeconds(1))
-                .rolloutWaves(List.of("100%")).deviceCertificateValidity(deviceCertificateValidity).build(), Clock.systemUTC());
+                .rolloutWaves(List.of("100%")).deviceCertificateValidity(deviceCertificateValidity)).build(), Clock.systemUTC());
         admin = HttpClient.newBuilder().sslContext(TlsContexts.client(controller.caCertificate())).build();
     }
 

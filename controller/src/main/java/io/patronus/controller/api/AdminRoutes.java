@@ -5,6 +5,7 @@ import io.patronus.controller.enrol.Tokens;
 import io.patronus.controller.fleet.ConfigPublisher;
 import io.patronus.controller.fleet.ConfigRenderer;
 import io.patronus.controller.fleet.Drift;
+import io.patronus.controller.fleet.KeyRotations;
 import io.patronus.controller.fleet.RolloutEngine;
 import io.patronus.controller.store.ApplianceRecord;
 import io.patronus.controller.store.AuditRecord;
@@ -38,7 +39,8 @@ import java.util.function.Supplier;
 
 /**
  * The fleet administration API under {@code /v1/admin}, for the controller CLI: sites, enrolment tokens, appliances,
- * group configurations and site overrides, drift, rollouts, telemetry events and the audit trail. Lists answer
+ * group configurations and site overrides, drift, rollouts, WireGuard key rotations, telemetry events and the audit
+ * trail. Lists answer
  * {@code {"items":[...]}}; every change is audited with the admin as actor.
  */
 public final class AdminRoutes {
@@ -50,18 +52,20 @@ public final class AdminRoutes {
     private final ConfigPublisher publisher;
     private final RolloutEngine rollouts;
     private final Drift drift;
+    private final KeyRotations keys;
     private final Duration defaultTokenTtl;
     private final Duration heartbeatInterval;
     private final Supplier<Map<String, Object>> info;
     private final Clock clock;
 
     public AdminRoutes(ControllerStore store, Tokens tokens, ConfigPublisher publisher, RolloutEngine rollouts, Drift drift,
-                       Duration defaultTokenTtl, Duration heartbeatInterval, Supplier<Map<String, Object>> info, Clock clock) {
+                       KeyRotations keys, Duration defaultTokenTtl, Duration heartbeatInterval, Supplier<Map<String, Object>> info, Clock clock) {
         this.store = store;
         this.tokens = tokens;
         this.publisher = publisher;
         this.rollouts = rollouts;
         this.drift = drift;
+        this.keys = keys;
         this.defaultTokenTtl = defaultTokenTtl;
         this.heartbeatInterval = heartbeatInterval;
         this.info = info;
@@ -71,12 +75,17 @@ public final class AdminRoutes {
     public List<ApiRoute> routes() {
         return List.of(
                 admin("GET", "/v1/admin/info", r -> Reply.ok(info.get())),
-                admin("GET", "/v1/admin/sites", r -> Reply.ok(items(store.sites().stream().map(AdminRoutes::siteView).toList()))),
+                admin("GET", "/v1/admin/sites", r -> Reply.ok(items(store.sites().stream().map(this::siteView).toList()))),
                 admin("POST", "/v1/admin/sites", this::createSite),
                 admin("GET", "/v1/admin/sites/{id}", r -> Reply.ok(siteView(site(r.pathParam("id"))))),
                 admin("DELETE", "/v1/admin/sites/{id}", this::deleteSite),
                 admin("GET", "/v1/admin/sites/{id}/config", this::siteConfig),
                 admin("PUT", "/v1/admin/sites/{id}/overrides", this::putOverrides),
+                admin("GET", "/v1/admin/sites/{id}/key", r -> Reply.ok(keys.siteKey(site(r.pathParam("id"))))),
+                admin("POST", "/v1/admin/sites/{id}/rotate-key", this::rotateKey),
+                admin("POST", "/v1/admin/sites/{id}/rotate-key/cancel", this::cancelRotation),
+                admin("POST", "/v1/admin/rotate-keys", this::rotateKeys),
+                admin("GET", "/v1/admin/keys", this::keyStatus),
                 admin("GET", "/v1/admin/tokens", r -> Reply.ok(items(store.tokens().stream().map(this::tokenView).toList()))),
                 admin("POST", "/v1/admin/tokens", this::createToken),
                 admin("POST", "/v1/admin/tokens/{id}/revoke", r -> Reply.ok(tokenView(tokens.revoke(r.pathParam("id"),
@@ -174,6 +183,9 @@ public final class AdminRoutes {
                 tx.put(new Change.Op.DeleteAppliance(id));
             }
             tx.put(new Change.Op.DeleteBundle(id));
+            if (tx.store().keyRotation(id).isPresent()) {
+                tx.put(new Change.Op.DeleteKeyRotation(id));
+            }
             for (TokenRecord t : tx.store().tokens()) {
                 if (t.siteId().equals(id) && t.state(tx.now()).equals("active")) {
                     tx.putToken(t.revoke());
@@ -196,7 +208,7 @@ public final class AdminRoutes {
         m.put("group", s.group());
         m.put("groupRevision", s.groupRevision());
         m.put("publishedVersion", store.bundle(s.id()).map(b -> b.version()).orElse(0L));
-        m.put("config", rendering.config());
+        m.put("config", ConfigRenderer.withKeys(rendering.config(), s.id(), store.keyRotations()));
         m.put("conflicts", rendering.conflicts());
         return Reply.ok(m);
     }
@@ -225,7 +237,14 @@ public final class AdminRoutes {
         return Reply.ok(m);
     }
 
-    static Map<String, Object> siteView(SiteRecord s) {
+    private Map<String, Object> siteView(SiteRecord s) {
+        Map<String, Object> m = siteFields(s);
+        keys.keyCreatedAt(s.id()).ifPresent(t -> m.put("keyCreatedAt", t));
+        store.keyRotation(s.id()).ifPresent(r -> m.put("keyRotation", keys.view(r)));
+        return m;
+    }
+
+    static Map<String, Object> siteFields(SiteRecord s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", s.id());
         m.put("name", s.name());
@@ -321,8 +340,40 @@ public final class AdminRoutes {
         a.observedAt().ifPresent(t -> m.put("observedAt", t));
         store.telemetry(a.siteId()).ifPresent(t -> m.put("telemetry", Map.of("stored", t.stored(),
                 "duplicates", t.duplicates(), "highestSequence", t.highestSequence())));
+        keys.keyCreatedAt(a.siteId()).ifPresent(t -> m.put("keyCreatedAt", t));
+        store.keyRotation(a.siteId()).ifPresent(r -> m.put("keyRotation", keys.view(r)));
         m.put("progress", a.progress());
         return m;
+    }
+
+    // ---- WireGuard keys -----------------------------------------------------------------------------------------------
+
+    private Reply rotateKey(ApiRequest r) {
+        String id = r.pathParam("id");
+        r.auditTarget("site/" + id);
+        return Reply.ok(keys.view(keys.request(id, r.auditActor(), r.remote())));
+    }
+
+    private Reply cancelRotation(ApiRequest r) {
+        String id = r.pathParam("id");
+        r.auditTarget("site/" + id);
+        return Reply.ok(keys.view(keys.cancel(id, r.auditActor(), r.remote())));
+    }
+
+    private Reply rotateKeys(ApiRequest r) {
+        r.auditTarget("sites");
+        KeyRotations.Batch b = keys.requestAll(r.auditActor(), r.remote());
+        List<Map<String, Object>> skipped = new ArrayList<>();
+        b.skipped().forEach((site, why) -> skipped.add(Map.of("siteId", site, "reason", why)));
+        return Reply.ok(Map.of("started", b.started().stream().map(keys::view).toList(), "skipped", skipped));
+    }
+
+    private Reply keyStatus(ApiRequest r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("keyRotationInterval", Units.duration(keys.interval()));
+        m.put("keyRotationGrace", Units.duration(keys.grace()));
+        m.put("items", store.sites().stream().filter(SiteRecord::enrolled).map(keys::siteKey).toList());
+        return Reply.ok(m);
     }
 
     private Reply overwrite(ApiRequest r) {

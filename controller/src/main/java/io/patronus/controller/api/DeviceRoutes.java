@@ -3,11 +3,14 @@ package io.patronus.controller.api;
 import io.patronus.controller.enrol.Enrolment;
 import io.patronus.controller.fleet.BundleWaiters;
 import io.patronus.controller.fleet.DeviceReports;
+import io.patronus.controller.fleet.KeyRotations;
+import io.patronus.controller.store.KeyRotationRecord;
 import io.patronus.controller.store.ControllerStore;
 import io.patronus.controller.store.PublishedBundle;
 import io.patronus.provisioning.CertificateAuthority;
 import io.patronus.provisioning.DeviceStatus;
 import io.patronus.provisioning.EnrolmentRequest;
+import io.patronus.provisioning.KeyReport;
 import io.patronus.provisioning.RenewRequest;
 import io.patronus.provisioning.TelemetryBatch;
 
@@ -18,7 +21,7 @@ import java.util.Optional;
 
 /**
  * The routes appliances call (docs/FEDERATION.md): the CA download, enrolment, and the device routes behind mutual
- * TLS: renewal, the configuration long-poll, status and telemetry.
+ * TLS: renewal, the configuration long-poll, status, telemetry and key rotation steps.
  */
 public final class DeviceRoutes {
     /** The longest a configuration long-poll waits. */
@@ -30,16 +33,21 @@ public final class DeviceRoutes {
     private final ControllerStore store;
     private final BundleWaiters waiters;
     private final Runnable afterStatus;
+    private final KeyRotations keys;
 
-    /** {@code afterStatus} runs after each stored status report (the rollout engine's nudge). */
+    /**
+     * {@code afterStatus} runs after each stored status report (the rollout engine's and the key rotations' nudge: an
+     * applied version may let them go on).
+     */
     public DeviceRoutes(CertificateAuthority ca, Enrolment enrolment, DeviceReports reports, ControllerStore store,
-                        BundleWaiters waiters, Runnable afterStatus) {
+                        BundleWaiters waiters, KeyRotations keys, Runnable afterStatus) {
         this.ca = ca;
         this.enrolment = enrolment;
         this.reports = reports;
         this.store = store;
         this.waiters = waiters;
         this.afterStatus = afterStatus;
+        this.keys = keys;
     }
 
     public List<ApiRoute> routes() {
@@ -49,7 +57,8 @@ public final class DeviceRoutes {
                 new ApiRoute("POST", "/v1/device/renew", ApiRoute.Auth.DEVICE, this::renew),
                 new ApiRoute("GET", "/v1/device/config", ApiRoute.Auth.DEVICE, this::config),
                 new ApiRoute("POST", "/v1/device/status", ApiRoute.Auth.DEVICE, this::status),
-                new ApiRoute("POST", "/v1/device/telemetry", ApiRoute.Auth.DEVICE, this::telemetry));
+                new ApiRoute("POST", "/v1/device/telemetry", ApiRoute.Auth.DEVICE, this::telemetry),
+                new ApiRoute("POST", "/v1/device/keys", ApiRoute.Auth.DEVICE, this::keys));
     }
 
     private Reply enrol(ApiRequest r) {
@@ -77,6 +86,13 @@ public final class DeviceRoutes {
 
     private Reply telemetry(ApiRequest r) {
         return Reply.ok(reports.telemetry(r.device().siteId(), r.bodyAs(TelemetryBatch.class), r.auditActor()));
+    }
+
+    private Reply keys(ApiRequest r) {
+        String site = r.device().siteId();
+        r.auditTarget("site/" + site);
+        KeyRotationRecord k = keys.report(site, r.bodyAs(KeyReport.class), r.auditActor(), r.remote());
+        return Reply.ok(Map.of("rotationId", k.id(), "phase", k.phaseName()));
     }
 
     private static long number(ApiRequest r, String name, long min, long max, long absent) {

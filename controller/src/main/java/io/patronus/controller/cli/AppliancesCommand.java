@@ -55,6 +55,12 @@ final class AppliancesCommand extends CommandGroup {
                     + a.path("paths").path("degraded").asInt() + ", down " + a.path("paths").path("down").asInt());
             out().println("local changes:   " + a.path("localChanges").asInt());
             out().println("certificate:     " + text(a, "certificateSerial") + " until " + text(a, "certificateNotAfter"));
+            if (a.has("keyCreatedAt")) {
+                out().println("WireGuard key:   in use since " + text(a, "keyCreatedAt"));
+            }
+            if (a.has("keyRotation")) {
+                KeysCommand.printRotation(out(), a.path("keyRotation"));
+            }
             if (a.has("telemetry")) {
                 JsonNode t = a.path("telemetry");
                 out().println("telemetry:       " + t.path("stored").asLong() + " stored, " + t.path("duplicates").asLong()

@@ -34,7 +34,8 @@ import java.util.Map;
         versionProvider = ControllerCli.Version.class,
         description = "Runs the Patronus controller, and administers the fleet through its admin API.",
         subcommands = {ServeCommand.class, AppliancesCommand.class, SitesCommand.class, TokensCommand.class,
-                ConfigCommand.class, DriftCommand.class, RolloutCommand.class, EventsCommand.class, AuditCommand.class},
+                ConfigCommand.class, DriftCommand.class, RolloutCommand.class, KeysCommand.class, EventsCommand.class,
+                AuditCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the controller refused, or could not be reached", "2:usage error"})
 public final class ControllerCli extends CommandGroup {

@@ -53,7 +53,7 @@ public final class ConfigLoader {
     /** Every key, in the order of defaults.yaml. */
     public static final List<String> KEYS = List.of("host", "port", "dataDir", "publicUrl", "tlsNames", "organisation",
             "deviceCertificateValidity", "serverCertificateValidity", "tokenTtl", "heartbeatInterval", "rolloutWaves",
-            "rolloutGateTimeout", "walSegmentBytes", "checkpointEvery");
+            "rolloutGateTimeout", "keyRotationInterval", "keyRotationGrace", "walSegmentBytes", "checkpointEvery");
 
     private ConfigLoader() {
     }
@@ -196,6 +196,8 @@ public final class ConfigLoader {
         Duration heartbeat = b.duration("heartbeatInterval");
         List<String> waves = b.list("rolloutWaves");
         Duration gate = b.duration("rolloutGateTimeout");
+        Duration keyInterval = b.duration("keyRotationInterval");
+        Duration keyGrace = b.duration("keyRotationGrace");
         long segment = b.size("walSegmentBytes");
         int checkpointEvery = (int) b.integer("checkpointEvery", 1, 1_000_000);
         if (problems.size() > before) {
@@ -205,7 +207,7 @@ public final class ConfigLoader {
             tlsNames = ControllerConfig.defaultTlsNames();
         }
         return new ControllerConfig(host, port, dataDir, publicUrl, tlsNames, organisation, device, server, ttl, heartbeat,
-                waves, gate, segment, checkpointEvery);
+                waves, gate, keyInterval, keyGrace, segment, checkpointEvery);
     }
 
     /** Binds typed values, recording a problem (and a placeholder) for each value that does not parse. */

@@ -34,14 +34,16 @@ import java.util.regex.Pattern;
  * @param heartbeatInterval         the appliances' heartbeat; offline after three missed
  * @param rolloutWaves              cumulative waves of a group rollout: {@code "N"} appliances or {@code "P%"}
  * @param rolloutGateTimeout        how long a released wave may take to become healthy before the rollout halts
+ * @param keyRotationInterval       a site's WireGuard key is rotated once it is this old; zero turns automatic rotation off
+ * @param keyRotationGrace          how long peers keep a rotated site's old key (without allowed IPs) after the switch
  * @param walSegmentBytes           write-ahead log segment size
  * @param checkpointEvery           changes between store checkpoints
  */
 public record ControllerConfig(String host, int port, Path dataDir, Optional<URI> publicUrl, List<String> tlsNames,
                                String organisation, Duration deviceCertificateValidity,
                                Duration serverCertificateValidity, Duration tokenTtl, Duration heartbeatInterval,
-                               List<String> rolloutWaves, Duration rolloutGateTimeout, long walSegmentBytes,
-                               int checkpointEvery) {
+                               List<String> rolloutWaves, Duration rolloutGateTimeout, Duration keyRotationInterval,
+                               Duration keyRotationGrace, long walSegmentBytes, int checkpointEvery) {
     private static final Pattern DNS_NAME = Pattern.compile(
             "(?=.{1,253}$)([a-zA-Z0-9*]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*");
     private static final Pattern WAVE = Pattern.compile("(\\d{1,6})(%?)");
@@ -59,6 +61,8 @@ public record ControllerConfig(String host, int port, Path dataDir, Optional<URI
         Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
         rolloutWaves = List.copyOf(rolloutWaves);
         Objects.requireNonNull(rolloutGateTimeout, "rolloutGateTimeout");
+        Objects.requireNonNull(keyRotationInterval, "keyRotationInterval");
+        Objects.requireNonNull(keyRotationGrace, "keyRotationGrace");
     }
 
     /** The secrets directory: CA key, signing key, admin token. */
@@ -91,6 +95,8 @@ public record ControllerConfig(String host, int port, Path dataDir, Optional<URI
         m.put("heartbeatInterval", Units.duration(heartbeatInterval));
         m.put("rolloutWaves", rolloutWaves);
         m.put("rolloutGateTimeout", Units.duration(rolloutGateTimeout));
+        m.put("keyRotationInterval", Units.duration(keyRotationInterval));
+        m.put("keyRotationGrace", Units.duration(keyRotationGrace));
         m.put("walSegmentBytes", walSegmentBytes);
         m.put("checkpointEvery", checkpointEvery);
         return m;
@@ -127,6 +133,13 @@ public record ControllerConfig(String host, int port, Path dataDir, Optional<URI
         atLeast(p, "tokenTtl", c.tokenTtl, Duration.ofMinutes(1));
         atLeast(p, "heartbeatInterval", c.heartbeatInterval, Duration.ofSeconds(1));
         atLeast(p, "rolloutGateTimeout", c.rolloutGateTimeout, Duration.ofSeconds(1));
+        if (!c.keyRotationInterval.isZero() && c.keyRotationInterval.compareTo(Duration.ofHours(1)) < 0) {
+            p.put("keyRotationInterval", "must be 0 (no automatic rotation) or at least 1h, was "
+                    + Units.duration(c.keyRotationInterval));
+        }
+        if (c.keyRotationGrace.isNegative() || c.keyRotationGrace.compareTo(Duration.ofDays(30)) > 0) {
+            p.put("keyRotationGrace", "must be between 0s and 30d, was " + Units.duration(c.keyRotationGrace));
+        }
         String waves = wavesProblem(c.rolloutWaves);
         if (waves != null) {
             p.put("rolloutWaves", waves);
@@ -234,6 +247,8 @@ public record ControllerConfig(String host, int port, Path dataDir, Optional<URI
         private Duration heartbeatInterval;
         private List<String> rolloutWaves;
         private Duration rolloutGateTimeout;
+        private Duration keyRotationInterval;
+        private Duration keyRotationGrace;
         private long walSegmentBytes;
         private int checkpointEvery;
 
@@ -250,6 +265,8 @@ public record ControllerConfig(String host, int port, Path dataDir, Optional<URI
             heartbeatInterval = c.heartbeatInterval;
             rolloutWaves = c.rolloutWaves;
             rolloutGateTimeout = c.rolloutGateTimeout;
+            keyRotationInterval = c.keyRotationInterval;
+            keyRotationGrace = c.keyRotationGrace;
             walSegmentBytes = c.walSegmentBytes;
             checkpointEvery = c.checkpointEvery;
         }
@@ -314,6 +331,16 @@ public record ControllerConfig(String host, int port, Path dataDir, Optional<URI
             return this;
         }
 
+        public Builder keyRotationInterval(Duration v) {
+            keyRotationInterval = Objects.requireNonNull(v, "keyRotationInterval");
+            return this;
+        }
+
+        public Builder keyRotationGrace(Duration v) {
+            keyRotationGrace = Objects.requireNonNull(v, "keyRotationGrace");
+            return this;
+        }
+
         public Builder walSegmentBytes(long v) {
             walSegmentBytes = v;
             return this;
@@ -328,7 +355,7 @@ public record ControllerConfig(String host, int port, Path dataDir, Optional<URI
         public ControllerConfig build() {
             ControllerConfig c = new ControllerConfig(host, port, dataDir, publicUrl, tlsNames, organisation,
                     deviceCertificateValidity, serverCertificateValidity, tokenTtl, heartbeatInterval, rolloutWaves,
-                    rolloutGateTimeout, walSegmentBytes, checkpointEvery);
+                    rolloutGateTimeout, keyRotationInterval, keyRotationGrace, walSegmentBytes, checkpointEvery);
             List<ConfigProblem> found = new ArrayList<>();
             problems(c).forEach((k, m) -> found.add(new ConfigProblem("builder", k, m)));
             if (!found.isEmpty()) {

@@ -5,6 +5,7 @@ import io.patronus.controller.api.ApiRequest;
 import io.patronus.controller.fleet.ConfigPublisher;
 import io.patronus.controller.store.ApplianceRecord;
 import io.patronus.controller.store.ControllerStore;
+import io.patronus.controller.store.KeyRotationRecord;
 import io.patronus.controller.store.Progress;
 import io.patronus.controller.store.PublishedBundle;
 import io.patronus.controller.store.SiteRecord;
@@ -126,6 +127,12 @@ public final class Enrolment {
                             + previous.map(p -> "; replaces device " + p.serial()).orElse(""))));
             SiteRecord updated = s.withEnrolment(req.wireguardPublicKey(), endpoints);
             tx.putSite(updated);
+            // The new appliance brings its own key: a rotation of the previous one has nothing left to rotate.
+            tx.store().keyRotation(s.id()).filter(KeyRotationRecord::open).ifPresent(r -> {
+                tx.putKeyRotation(r.cancelled(tx.now(), "superseded: device " + req.serial() + " enrolled with a new key"));
+                tx.audit("token:" + token.id(), "key.rotate.cancel", "site/" + s.id(), r.id() + " (" + r.phaseName()
+                        + ") cancelled: the site re-enrolled with a new key", call.remote());
+            });
             tx.putAppliance(a);
             tx.audit("token:" + token.id(), "enrol", "site/" + s.id(), "device " + req.serial() + " (appliance "
                     + req.applianceVersion() + ") enrolled; certificate " + id.certificateSerial() + " valid until "

@@ -5,6 +5,7 @@ import io.patronus.controller.store.ControllerStore;
 import io.patronus.controller.store.GroupRecord;
 import io.patronus.controller.store.PublishedBundle;
 import io.patronus.controller.store.SiteRecord;
+import io.patronus.provisioning.BundleConfig;
 import io.patronus.provisioning.BundleSigner;
 import io.patronus.provisioning.ConfigBundle;
 import io.patronus.provisioning.SignedEnvelope;
@@ -66,15 +67,16 @@ public final class ConfigPublisher {
                     LOG.log(System.Logger.Level.WARNING, "not publishing to " + siteId + ": " + r.conflicts());
                     return null;
                 }
+                BundleConfig config = ConfigRenderer.withKeys(r.config(), siteId, tx.store().keyRotations());
                 Optional<PublishedBundle> last = tx.store().bundle(siteId);
-                boolean changed = last.isEmpty() || !last.get().config().equals(r.config());
+                boolean changed = last.isEmpty() || !last.get().config().equals(config);
                 if (!changed && !force.contains(siteId)) {
                     return null;
                 }
                 long version = Math.max(last.map(PublishedBundle::version).orElse(0L), appliance.get().desiredVersion()) + 1;
-                ConfigBundle bundle = new ConfigBundle(siteId, version, tx.now(), r.config());
+                ConfigBundle bundle = new ConfigBundle(siteId, version, tx.now(), config);
                 SignedEnvelope envelope = signer.sign(bundle);
-                tx.putBundle(new PublishedBundle(siteId, version, tx.now(), r.config(), envelope));
+                tx.putBundle(new PublishedBundle(siteId, version, tx.now(), config, envelope));
                 tx.putAppliance(appliance.get().toBuilder().desiredVersion(version).build());
                 tx.audit(actor, "config.publish", "appliance/" + siteId, "published version " + version
                         + (changed ? "" : " (unchanged configuration, forced)"), "");

@@ -2,6 +2,7 @@ package io.patronus.controller.fleet;
 
 import io.patronus.controller.store.GroupConfig;
 import io.patronus.controller.store.GroupRecord;
+import io.patronus.controller.store.KeyRotationRecord;
 import io.patronus.controller.store.SiteOverrides;
 import io.patronus.controller.store.SiteRecord;
 import io.patronus.model.Policy;
@@ -9,6 +10,8 @@ import io.patronus.model.Site;
 import io.patronus.model.SiteStatus;
 import io.patronus.model.SlaClass;
 import io.patronus.provisioning.BundleConfig;
+import io.patronus.provisioning.KeyRotation;
+import io.patronus.provisioning.PeerKeys;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -17,12 +20,17 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Renders the configuration one site's appliance should run: the other enrolled sites of the mesh (key, endpoints,
  * LAN prefixes) as model sites, its group's policies and SLA classes at the revision released to it, overridden by
- * name with the site's own and without the ones the site removes. Pure: the same inputs give an equal result, which
- * is how the publisher decides that nothing changed.
+ * name with the site's own and without the ones the site removes; and, with {@link #withKeys}, the key rotations: the
+ * site's own step and the next or retiring keys of its rotating peers. Pure: the same inputs give an equal result,
+ * which is how the publisher decides that nothing changed.
  */
 public final class ConfigRenderer {
     private ConfigRenderer() {
@@ -55,6 +63,32 @@ public final class ConfigRenderer {
                 .sorted(Comparator.comparingInt(Policy::priority).thenComparing(Policy::id)).toList();
         List<SlaClass> slaOrdered = sla.values().stream().sorted(Comparator.comparing(SlaClass::name)).toList();
         return new Rendering(new BundleConfig(peers, ordered, slaOrdered), conflicts(site.id(), ordered));
+    }
+
+    /** A rendering with the key rotation fields the site's bundle carries now (see {@link KeyRotationRecord}). */
+    public static BundleConfig withKeys(BundleConfig config, String siteId, Collection<KeyRotationRecord> rotations) {
+        Optional<KeyRotation> own = Optional.empty();
+        Map<String, PeerKeys> peers = new TreeMap<>();
+        Set<String> inBundle = config.sites().stream().map(Site::id).collect(Collectors.toSet());
+        for (KeyRotationRecord r : rotations) {
+            if (r.siteId().equals(siteId)) {
+                own = switch (r.phase()) {
+                    case KeyRotationRecord.REQUESTED, KeyRotationRecord.DISTRIBUTING -> Optional.of(KeyRotation.generate(r.id()));
+                    case KeyRotationRecord.SWITCHING -> Optional.of(KeyRotation.switchTo(r.id(), r.nextPublicKey().orElseThrow()));
+                    default -> Optional.empty();
+                };
+            } else if (inBundle.contains(r.siteId())) {
+                switch (r.phase()) {
+                    case KeyRotationRecord.DISTRIBUTING, KeyRotationRecord.SWITCHING ->
+                            peers.put(r.siteId(), PeerKeys.next(r.nextPublicKey().orElseThrow()));
+                    case KeyRotationRecord.RETIRING -> peers.put(r.siteId(), PeerKeys.retiring(r.oldPublicKey()));
+                    default -> {
+                        // no extra key: before the next key exists, and after the grace period
+                    }
+                }
+            }
+        }
+        return config.withKeys(own, peers);
     }
 
     private static List<String> conflicts(String siteId, List<Policy> policies) {

@@ -30,7 +30,9 @@ public record Change(List<Op> ops, String actor, Instant at) {
             @JsonSubTypes.Type(value = Op.DeleteBundle.class, name = "bundle.delete"),
             @JsonSubTypes.Type(value = Op.PutEvents.class, name = "events.put"),
             @JsonSubTypes.Type(value = Op.PutAudit.class, name = "audit.put"),
-            @JsonSubTypes.Type(value = Op.PutRollout.class, name = "rollout.put")})
+            @JsonSubTypes.Type(value = Op.PutRollout.class, name = "rollout.put"),
+            @JsonSubTypes.Type(value = Op.PutKeyRotation.class, name = "keyRotation.put"),
+            @JsonSubTypes.Type(value = Op.DeleteKeyRotation.class, name = "keyRotation.delete")})
     public sealed interface Op {
         record PutSite(SiteRecord site) implements Op {
         }
@@ -67,6 +69,13 @@ public record Change(List<Op> ops, String actor, Instant at) {
         }
 
         record PutRollout(RolloutRecord rollout) implements Op {
+        }
+
+        /** The latest key rotation of a site (replacing the one before). */
+        record PutKeyRotation(KeyRotationRecord rotation) implements Op {
+        }
+
+        record DeleteKeyRotation(String siteId) implements Op {
         }
     }
 }

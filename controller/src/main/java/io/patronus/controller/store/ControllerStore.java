@@ -26,7 +26,7 @@ import java.util.function.Predicate;
 
 /**
  * The controller's durable state: sites, groups, enrolment tokens, appliances, published bundles, telemetry events,
- * audit records and rollouts.
+ * audit records, rollouts and the latest WireGuard key rotation of each site.
  *
  * <h2>Guarantees</h2>
  * A {@link #transact transaction} returns only after its {@link Change} is durable in the write-ahead log
@@ -52,6 +52,7 @@ public final class ControllerStore implements AutoCloseable {
     private static final String TELEMETRY = "telemetry";
     private static final String AUDIT = "audit";
     private static final String ROLLOUTS = "rollouts";
+    private static final String KEY_ROTATIONS = "keyRotations";
 
     private final StoreOptions options;
     private final WriteAheadLog wal;
@@ -65,6 +66,7 @@ public final class ControllerStore implements AutoCloseable {
     private final ConcurrentSkipListMap<String, TelemetryCounter> telemetry = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<Long, AuditRecord> audit = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<String, RolloutRecord> rollouts = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, KeyRotationRecord> keyRotations = new ConcurrentSkipListMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
     private final long replayed;
@@ -149,6 +151,7 @@ public final class ControllerStore implements AutoCloseable {
         loadMap(s, TELEMETRY, TelemetryCounter.class, (k, v) -> telemetry.put(k, v));
         loadMap(s, AUDIT, AuditRecord.class, (k, v) -> audit.put(Long.parseLong(k), v));
         loadMap(s, ROLLOUTS, RolloutRecord.class, (k, v) -> rollouts.put(k, v));
+        loadMap(s, KEY_ROTATIONS, KeyRotationRecord.class, (k, v) -> keyRotations.put(k, v));
     }
 
     private static <T> void loadMap(Snapshot s, String name, Class<T> type, java.util.function.BiConsumer<String, T> into) {
@@ -168,6 +171,7 @@ public final class ControllerStore implements AutoCloseable {
         audit.forEach((k, v) -> a.put(Long.toString(k), encode(v)));
         maps.put(AUDIT, a);
         maps.put(ROLLOUTS, encodeAll(rollouts));
+        maps.put(KEY_ROTATIONS, encodeAll(keyRotations));
         return new Snapshot(Snapshot.SCHEMA, appliedSequence, maps);
     }
 
@@ -283,6 +287,8 @@ public final class ControllerStore implements AutoCloseable {
                 case Change.Op.PutEvents p -> applyEvents(p);
                 case Change.Op.PutAudit p -> audit.put(p.audit().id(), p.audit());
                 case Change.Op.PutRollout p -> rollouts.put(p.rollout().id(), p.rollout());
+                case Change.Op.PutKeyRotation p -> keyRotations.put(p.rotation().siteId(), p.rotation());
+                case Change.Op.DeleteKeyRotation d -> keyRotations.remove(d.siteId());
             }
         }
         for (Consumer<Change> l : listeners) {
@@ -388,6 +394,16 @@ public final class ControllerStore implements AutoCloseable {
 
     public Optional<RolloutRecord> rollout(String id) {
         return Optional.ofNullable(rollouts.get(id));
+    }
+
+    /** The latest key rotation of every site that had one, by site id. */
+    public List<KeyRotationRecord> keyRotations() {
+        return List.copyOf(keyRotations.values());
+    }
+
+    /** The latest key rotation of a site. */
+    public Optional<KeyRotationRecord> keyRotation(String siteId) {
+        return Optional.ofNullable(keyRotations.get(siteId));
     }
 
     // ---- checkpoints, lifecycle ---------------------------------------------------------------------------------------

@@ -41,6 +41,12 @@ public record SiteRecord(String id, String name, String location, String group, 
                 groupRevision, createdAt);
     }
 
+    /** The site after a key rotation: its appliance now uses {@code publicKey}. */
+    public SiteRecord withPublicKey(String publicKey) {
+        return new SiteRecord(id, name, location, group, lanPrefixes, Optional.of(publicKey), endpoints, overrides,
+                groupRevision, createdAt);
+    }
+
     public SiteRecord withOverrides(SiteOverrides newOverrides) {
         return new SiteRecord(id, name, location, group, lanPrefixes, wireguardPublicKey, endpoints, newOverrides,
                 groupRevision, createdAt);

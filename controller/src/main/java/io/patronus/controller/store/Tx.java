@@ -60,6 +60,10 @@ public final class Tx {
         return put(new Change.Op.PutRollout(r));
     }
 
+    public Tx putKeyRotation(KeyRotationRecord r) {
+        return put(new Change.Op.PutKeyRotation(r));
+    }
+
     /** Adds an audit line of a successful action. */
     public Tx audit(String actor, String action, String target, String message, String remote) {
         return put(new Change.Op.PutAudit(new AuditRecord(nextAuditId++, now, actor, action, target, "ok", "", message, remote)));

@@ -31,7 +31,8 @@ class AuthenticationTest {
             new String[]{"POST", "/v1/device/renew", "{\"csr\":\"x\"}"},
             new String[]{"GET", "/v1/device/config?after=0&waitSeconds=0", null},
             new String[]{"POST", "/v1/device/status", "{}"},
-            new String[]{"POST", "/v1/device/telemetry", "{\"events\":[]}"});
+            new String[]{"POST", "/v1/device/telemetry", "{\"events\":[]}"},
+            new String[]{"POST", "/v1/device/keys", "{}"});
 
     /** Every admin route, path parameters filled in. */
     static final List<String[]> ADMIN_ROUTES = List.of(
@@ -46,7 +47,9 @@ class AuthenticationTest {
             new String[]{"GET", "/v1/admin/groups/g/config"}, new String[]{"PUT", "/v1/admin/groups/g/config"},
             new String[]{"POST", "/v1/admin/groups/g/push"}, new String[]{"GET", "/v1/admin/rollouts"},
             new String[]{"GET", "/v1/admin/rollouts/x"}, new String[]{"GET", "/v1/admin/events"},
-            new String[]{"GET", "/v1/admin/audit"});
+            new String[]{"GET", "/v1/admin/audit"}, new String[]{"GET", "/v1/admin/sites/x/key"},
+            new String[]{"POST", "/v1/admin/sites/x/rotate-key"}, new String[]{"POST", "/v1/admin/sites/x/rotate-key/cancel"},
+            new String[]{"POST", "/v1/admin/rotate-keys"}, new String[]{"GET", "/v1/admin/keys"});
 
     @TempDir
     Path dir;
@@ -156,7 +159,7 @@ class AuthenticationTest {
 
     @Test
     void adminRouteList_coversEveryRouteTheServerHas() {
-        List<ApiRoute> routes = new AdminRoutes(null, null, null, null, null, Duration.ZERO, Duration.ZERO, null, null).routes();
+        List<ApiRoute> routes = new AdminRoutes(null, null, null, null, null, null, Duration.ZERO, Duration.ZERO, null, null).routes();
         assertEquals(routes.size(), ADMIN_ROUTES.size());
         for (ApiRoute route : routes) {
             assertTrue(ADMIN_ROUTES.stream().anyMatch(r -> r[0].equals(route.method()) && route.matchesPath(r[1])),

@@ -199,6 +199,36 @@ class ControllerCliTest {
     }
 
     @Test
+    void keys_rotateStatusCancel_fromTheCli() {
+        assertEquals(0, cli("sites", "create", "cli-4", "--lan", "10.54.0.0/16").code());
+        FakeAppliance a = new FakeAppliance(fleet, "PAT-CLI-4");
+        a.enrol(cli("tokens", "create", "--site", "cli-4", "--json").json().path("token").asText());
+
+        Run rotate = cli("keys", "rotate", "cli-4");
+        assertEquals(0, rotate.code(), rotate.toString());
+        assertTrue(rotate.out().contains("rotation kr-cli-4-1 of site cli-4 started"), rotate.out());
+        Run usage = cli("keys", "rotate");
+        assertEquals(2, usage.code(), usage.toString());
+
+        Run status = cli("keys", "status");
+        assertEquals(0, status.code(), status.toString());
+        assertTrue(status.out().contains("automatic rotation every 90d"), status.out());
+        assertTrue(status.out().lines().anyMatch(l -> l.startsWith("cli-4") && l.contains("kr-cli-4-1") && l.contains("requested")),
+                status.out());
+        Run one = cli("keys", "status", "cli-4");
+        assertTrue(one.out().contains("key rotation:    kr-cli-4-1 requested (manual"), one.out());
+        Run show = cli("appliances", "show", "cli-4");
+        assertTrue(show.out().contains("key rotation:    kr-cli-4-1"), show.out());
+
+        Run cancel = cli("keys", "cancel", "cli-4");
+        assertEquals(0, cancel.code(), cancel.toString());
+        assertTrue(cancel.out().contains("cancelled"), cancel.out());
+        Run again = cli("keys", "cancel", "cli-4");
+        assertEquals(1, again.code(), again.toString());
+        assertTrue(again.err().contains("not rotating"), again.err());
+    }
+
+    @Test
     void serveValidate_badConfig_listsEveryProblemAndExitsOne() throws IOException {
         Path file = dir.resolve("bad.yaml");
         Files.writeString(file, "port: -5\ntokenTtl: soon\n");

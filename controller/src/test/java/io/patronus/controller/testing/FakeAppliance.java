@@ -8,6 +8,7 @@ import io.patronus.provisioning.DeviceState;
 import io.patronus.provisioning.DeviceStatus;
 import io.patronus.provisioning.EnrolmentRequest;
 import io.patronus.provisioning.EnvelopeVerifier;
+import io.patronus.provisioning.KeyReport;
 import io.patronus.provisioning.Onboarding;
 import io.patronus.provisioning.PathSummary;
 import io.patronus.provisioning.Pem;
@@ -140,6 +141,18 @@ public final class FakeAppliance {
                               Optional<BundleConfig> observed, int localChanges) {
         return device().post("/v1/device/status", new DeviceStatus(state, applied, rejected, reason,
                 fleet.clockView().instant(), paths, observed, localChanges));
+    }
+
+    /** POST /v1/device/keys: a next key generated ({@code active} false) or switched to. */
+    public Http.Answer keys(String rotationId, String publicKey, boolean active) {
+        return device().post("/v1/device/keys", new KeyReport(rotationId, publicKey, active));
+    }
+
+    /** A random WireGuard public key in its base64 form. */
+    public static String randomKey() {
+        byte[] raw = new byte[32];
+        new SecureRandom().nextBytes(raw);
+        return Base64.getEncoder().encodeToString(raw);
     }
 
     /** Reports {@code version} applied with every path up and the given observed config. */
