@@ -158,6 +158,7 @@ public final class Federation implements AutoCloseable {
                 if (e.code().equals("stopped")) {
                     return disabled(fc, clock, "enrolment did not finish: " + e.getMessage(), true);
                 }
+                auditEnrolmentRefused(store, clock, bootstrap, e);
                 return disabled(fc, clock, "enrolment refused (" + e.code() + "), not retried and nothing stored: " + e.getMessage()
                         + ". Fix the cause (a new token in the bootstrap file for token_* codes) and restart", true);
             }
@@ -362,6 +363,21 @@ public final class Federation implements AutoCloseable {
             if (r != null) {
                 r.sendSoon();
             }
+        }
+    }
+
+    /**
+     * A refused enrolment is a security event on this side too (a wrong CA fingerprint may be a rogue controller), so
+     * it goes to the local audit trail, which the outbox delivers once the appliance is enrolled.
+     */
+    private static void auditEnrolmentRefused(StateStore store, Clock clock, Path bootstrap, FederationException e) {
+        String detail = e.code() + ": " + e.getMessage();
+        AuditEvent event = new AuditEvent(0, clock.instant(), "federation", "federation.enrol", "bootstrap/" + bootstrap,
+                "refused", detail.length() > 4000 ? detail.substring(0, 4000) : detail);
+        try {
+            store.append(RecordType.AUDIT, Json.mapper().writeValueAsBytes(event));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException ex) {
+            LOG.log(System.Logger.Level.WARNING, "federation: could not audit the refused enrolment: " + ex.getMessage());
         }
     }
 

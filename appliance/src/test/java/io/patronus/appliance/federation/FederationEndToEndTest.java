@@ -99,6 +99,18 @@ class FederationEndToEndTest {
                 assertEquals("local-a1", a.config().site().id(), "the configured site stays");
                 assertFalse(Files.exists(dir.resolve("a1/federation/identity.json")));
                 assertFalse(Files.exists(dir.resolve("a1/federation/device.key")));
+                List<String> refusals = new ArrayList<>();
+                a.store().log().replay(a.store().log().firstSequence() - 1, r -> {
+                    if (r.type() == RecordType.AUDIT) {
+                        String text = new String(r.payload(), java.nio.charset.StandardCharsets.UTF_8);
+                        if (text.contains("federation.enrol")) {
+                            refusals.add(text);
+                        }
+                    }
+                });
+                assertEquals(1, refusals.size(), "one audit record of the refused enrolment: " + refusals);
+                assertTrue(refusals.getFirst().contains("ca_fingerprint_mismatch") && refusals.getFirst().contains("refused"),
+                        refusals.getFirst());
             }
             assertEquals(0, lab.call("GET", "/v1/admin/appliances", null).path("items").size());
             JsonNode tokens = lab.call("GET", "/v1/admin/tokens", null).path("items");
