@@ -129,8 +129,7 @@ public final class Appliance implements AutoCloseable {
             Optional<String> adminPassword = bootstrapAdmin(store, hasher, clock);
             TokenService tokens = TokenService.fromKeyFile(dataDir.resolve("secrets").resolve("jwt.key"),
                     config.api().tokenTtl(), clock);
-            SlaClass sla = config.slaClasses().stream().filter(s -> s.name().equals(config.failover().slaClass())).findFirst()
-                    .orElse(config.slaClasses().getFirst());
+            SlaClass sla = slaClass(config.slaClasses(), config.failover().slaClass());
             dataPlane = DataPlane.start(config, DataPlane.choose(config), store::sites, federation::peerKeys, clock);
             boolean real = !dataPlane.kind().equals("memory");
             if (real && !config.dataPlane().lanInterface().isEmpty()) {
@@ -216,7 +215,16 @@ public final class Appliance implements AutoCloseable {
             routes.addAll(0, new ClassifierRoutes(store, classifier).routes());
             routes.addAll(new FailoverRoutes(store, failover, events, config.links(), clock).routes());
             routes.addAll(new FederationRoutes(federation).routes());
-            federation.start(new Federation.Wiring(store, monitor, dataPlane, config.links(), config.slaClasses()));
+            PathMonitor judged = monitor;
+            ProbedPaths prober = probed;
+            String slaName = config.failover().slaClass();
+            federation.start(new Federation.Wiring(store, monitor, dataPlane, config.links(), config.slaClasses(), classes -> {
+                SlaClass now = slaClass(classes, slaName);
+                judged.sla(now);
+                if (prober != null) {
+                    prober.sla(now);
+                }
+            }));
             WebServer server = ApiServer.start(config.api().host(), config.api().port(), routes, v1::authenticate, metrics);
             dataPlane.startReconciling();
             // With probes the monitor only copies the prober's state (cheap); emulated paths are measured every 5 s.
@@ -436,6 +444,11 @@ public final class Appliance implements AutoCloseable {
         classifier.close();
         dataPlane.close();
         store.close();
+    }
+
+    /** The class named by failover.slaClass, else the first (a bundle may not carry the configured name). */
+    private static SlaClass slaClass(List<SlaClass> classes, String name) {
+        return classes.stream().filter(s -> s.name().equals(name)).findFirst().orElse(classes.getFirst());
     }
 
     /** The federation side: enrolment identity, config agent, status reports, outbox. */

@@ -231,7 +231,7 @@ public final class ConfigAgent {
             waitingFor = "";
             LOG.log(System.Logger.Level.INFO, "federation: bundle v" + p.version() + " confirmed and committed"
                     + (p.config().slaClasses().isEmpty() || p.config().slaClasses().equals(p.previous().slaClasses()) ? ""
-                    : "; its SLA classes take effect at the next start"));
+                    : "; its SLA classes take effect now"));
             changed.run();
             return;
         }

@@ -67,7 +67,8 @@ public final class Federation implements AutoCloseable {
     private static final Duration RENEWAL_CHECK = Duration.ofSeconds(10);
 
     /** What the running appliance gives federation to work with. */
-    public record Wiring(StateStore store, PathMonitor monitor, DataPlane dataPlane, List<Link> links, List<SlaClass> slaClasses) {
+    public record Wiring(StateStore store, PathMonitor monitor, DataPlane dataPlane, List<Link> links, List<SlaClass> slaClasses,
+                         java.util.function.Consumer<List<SlaClass>> slaClassesChanged) {
     }
 
     private final ApplianceConfig.Federation settings;
@@ -96,6 +97,7 @@ public final class Federation implements AutoCloseable {
     private ExecutorService sender;
     private Thread poller;
     private Thread outboxThread;
+    private volatile List<SlaClass> slaInEffect = List.of();
     private volatile boolean running;
     private final Object wakeUp = new Object();
 
@@ -221,6 +223,21 @@ public final class Federation implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The SLA classes of the committed bundle (the configuration's when it carries none) are the ones in effect: a
+     * commit changes them at run time, a rollback leaves the committed ones in place.
+     */
+    private void slaClassesInEffect(FederationJournal journal, Wiring w) {
+        List<SlaClass> committed = journal.state().committed().map(BundleConfig::slaClasses).filter(l -> !l.isEmpty())
+                .orElse(List.copyOf(w.slaClasses()));
+        if (!committed.equals(slaInEffect)) {
+            slaInEffect = committed;
+            LOG.log(System.Logger.Level.INFO, "federation: SLA classes of bundle v" + journal.state().appliedVersion()
+                    + " in effect: " + committed.stream().map(SlaClass::name).toList());
+            w.slaClassesChanged().accept(committed);
+        }
+    }
+
     /** Starts the federation threads; does nothing when federation is disabled. */
     public synchronized void start(Wiring w) {
         if (enrolled.isEmpty() || running) {
@@ -237,10 +254,11 @@ public final class Federation implements AutoCloseable {
             return;
         }
         running = true;
+        slaInEffect = List.copyOf(w.slaClasses());
         ConfigAgent.ConfigTarget target = new ConfigAgent.ConfigTarget() {
             @Override
             public BundleConfig current() {
-                return new BundleConfig(w.store().sites(), w.store().policies(), w.slaClasses());
+                return new BundleConfig(w.store().sites(), w.store().policies(), slaInEffect);
             }
 
             @Override
@@ -283,11 +301,12 @@ public final class Federation implements AutoCloseable {
                 (version, code, detail) -> audit(w.store(), version, code, detail), clock, settings.confirmTimeout(),
                 () -> {
                     rep[0].sendSoon();
+                    slaClassesInEffect(e.journal(), w);
                     // The bundle in effect changed: its peer keys shape the tunnels, its key rotation step is ours.
                     dp.reconcileSoon();
                     keyStepSoon();
                 });
-        reporter = new StatusReporter(client::get, e.journal(), agent, w.store(), w.monitor(), w.slaClasses(), health, clock, sender);
+        reporter = new StatusReporter(client::get, e.journal(), agent, w.store(), w.monitor(), () -> slaInEffect, health, clock, sender);
         rep[0] = reporter;
         w.store().addListener(m -> countLocalChange(e.journal(), m));
         guarded("resuming the confirm window", agent::resume); // if it fails, the ticker still rolls back at the deadline

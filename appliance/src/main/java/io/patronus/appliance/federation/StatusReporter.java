@@ -30,7 +30,7 @@ final class StatusReporter {
     private final ConfigAgent agent;
     private final StateStore store;
     private final PathMonitor monitor;
-    private final List<SlaClass> slaClasses;
+    private final java.util.function.Supplier<List<SlaClass>> slaClasses;
     private final FederationHealth health;
     private final Clock clock;
     private final ExecutorService sender;
@@ -39,13 +39,13 @@ final class StatusReporter {
     private volatile boolean stopped;
 
     StatusReporter(Supplier<ControllerClient> client, FederationJournal journal, ConfigAgent agent, StateStore store,
-                   PathMonitor monitor, List<SlaClass> slaClasses, FederationHealth health, Clock clock, ExecutorService sender) {
+                   PathMonitor monitor, java.util.function.Supplier<List<SlaClass>> slaClasses, FederationHealth health, Clock clock, ExecutorService sender) {
         this.client = client;
         this.journal = journal;
         this.agent = agent;
         this.store = store;
         this.monitor = monitor;
-        this.slaClasses = List.copyOf(slaClasses);
+        this.slaClasses = slaClasses;
         this.health = health;
         this.clock = clock;
         this.sender = sender;
@@ -117,7 +117,7 @@ final class StatusReporter {
                 default -> down++; // down, or not measured yet: not known to be up
             }
         }
-        BundleConfig observed = new BundleConfig(store.sites(), store.policies(), slaClasses);
+        BundleConfig observed = new BundleConfig(store.sites(), store.policies(), slaClasses.get());
         return new DeviceStatus(s.reported(), s.appliedVersion(), s.rejectedVersion(), s.reason(), at,
                 new PathSummary(up, degraded, down), Optional.of(observed), s.localChanges());
     }

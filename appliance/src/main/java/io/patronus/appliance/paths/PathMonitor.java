@@ -32,7 +32,7 @@ public final class PathMonitor implements AutoCloseable {
     private final List<Link> links;
     private final Supplier<List<Site>> sites;
     private final PathProbe probe;
-    private final SlaClass sla;
+    private volatile SlaClass sla;
     private final PathHistory history;
     private final Clock clock;
     private final Map<String, Path> current = new ConcurrentHashMap<>();
@@ -48,6 +48,16 @@ public final class PathMonitor implements AutoCloseable {
         this.history = history;
         this.clock = clock;
         refresh();
+    }
+
+    /** The SLA class paths are judged against. */
+    public SlaClass sla() {
+        return sla;
+    }
+
+    /** Judges paths against {@code newSla} from the next round on (a committed config bundle changed it). */
+    public void sla(SlaClass newSla) {
+        this.sla = java.util.Objects.requireNonNull(newSla, "sla");
     }
 
     /** Starts measuring every {@code interval}; a failed round is logged and the next one runs anyway. */

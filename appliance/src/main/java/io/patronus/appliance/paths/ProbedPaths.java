@@ -50,7 +50,7 @@ public final class ProbedPaths implements PathProbe, AutoCloseable {
     private final String lanInterface;
     private final int port;
     private final Duration interval;
-    private final SlaClass sla;
+    private volatile SlaClass sla;
     private final Prober prober;
     private final List<PathReportListener> listeners = new CopyOnWriteArrayList<>();
     private final List<CarrierListener> carrierListeners = new CopyOnWriteArrayList<>();
@@ -140,6 +140,15 @@ public final class ProbedPaths implements PathProbe, AutoCloseable {
     private static final int CARRIER_POLL_MS = 20;
     private static final int IFF_UP = 0x1;
     private static final int IFF_LOWER_UP = 0x10000;
+
+    /**
+     * Judges every path against {@code newSla} from its next probe on (a committed config bundle changed it); the
+     * paths' estimates and states carry over.
+     */
+    public void sla(SlaClass newSla) {
+        this.sla = java.util.Objects.requireNonNull(newSla, "sla");
+        refresh();
+    }
 
     /** Re-derives the probe targets from the sites (call after a site change; cheap when nothing changed). */
     public synchronized void refresh() {

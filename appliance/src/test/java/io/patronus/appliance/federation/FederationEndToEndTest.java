@@ -137,8 +137,9 @@ class FederationEndToEndTest {
                 ControllerLab.await(WAIT, () -> lab.call("GET", "/v1/admin/appliances/branch-1", null).path("appliedVersion").asLong()
                         == applied, () -> "" + lab.call("GET", "/v1/admin/appliances/branch-1", null));
                 assertEquals("voice", a.store().policies().getFirst().id());
+                assertEquals(120.0, a.monitor().sla().maxLatencyMs(), "the committed bundle's SLA class judges paths at once");
             }
-            // The committed bundle's SLA classes are used from the next start on.
+            // ... and from the next start on.
             try (Appliance a = Appliance.start(lab.applianceConfig("a1", b, "PAT-1", Duration.ofSeconds(30)), Clock.systemUTC())) {
                 assertEquals(120.0, a.config().slaClasses().getFirst().maxLatencyMs());
             }
