@@ -1,5 +1,6 @@
 package io.patronus.provisioning;
 
+import io.patronus.common.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CertificateAuthorityTest {
-    private final TestClock clock = TestClock.at("2026-03-01T10:00:00Z");
+    private final ManualClock clock = ManualClock.at("2026-03-01T10:00:00Z");
 
     @TempDir
     Path dir;

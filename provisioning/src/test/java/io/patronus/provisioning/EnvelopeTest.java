@@ -1,5 +1,6 @@
 package io.patronus.provisioning;
 
+import io.patronus.common.testing.ManualClock;
 import io.patronus.model.Policy;
 import io.patronus.model.PolicyAction;
 import io.patronus.model.PolicyMatch;
@@ -24,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EnvelopeTest {
-    private final TestClock clock = TestClock.at("2026-03-01T10:00:00Z");
+    private final ManualClock clock = ManualClock.at("2026-03-01T10:00:00Z");
 
     @TempDir
     Path dir;

@@ -1,5 +1,6 @@
 package io.patronus.provisioning;
 
+import io.patronus.common.testing.ManualClock;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.Size;
@@ -48,7 +49,7 @@ class FingerprintTest {
 
     @Test
     void matches_pinnedInAnySpelling_trueOnlyForThatCertificate(@TempDir Path dir) {
-        TestClock clock = TestClock.at("2026-03-01T00:00:00Z");
+        ManualClock clock = ManualClock.at("2026-03-01T00:00:00Z");
         X509Certificate ca = CertificateAuthority.loadOrCreate(dir.resolve("a"), "A", clock).certificate();
         X509Certificate other = CertificateAuthority.loadOrCreate(dir.resolve("b"), "A", clock).certificate();
         String fingerprint = Fingerprint.sha256(ca);

@@ -1,5 +1,7 @@
 package io.patronus.appliance.cli;
 
+import io.patronus.common.cli.CliException;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;

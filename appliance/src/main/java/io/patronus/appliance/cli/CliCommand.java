@@ -2,6 +2,7 @@ package io.patronus.appliance.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.patronus.common.cli.CliException;
 import io.patronus.model.Json;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;

@@ -1,6 +1,7 @@
 package io.patronus.appliance.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.patronus.common.cli.CommandGroup;
 import picocli.CommandLine.Command;
 
 /** {@code patronus db check}. */

@@ -2,6 +2,8 @@ package io.patronus.appliance.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.patronus.common.cli.CommandGroup;
+import io.patronus.common.cli.Table;
 import io.patronus.model.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

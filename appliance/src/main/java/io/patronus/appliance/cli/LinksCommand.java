@@ -1,5 +1,7 @@
 package io.patronus.appliance.cli;
 
+import io.patronus.common.cli.CommandGroup;
+import io.patronus.common.cli.Table;
 import picocli.CommandLine.Command;
 
 /** {@code patronus links list}. */

@@ -2,6 +2,7 @@ package io.patronus.appliance.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.patronus.common.cli.CliException;
 import io.patronus.model.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

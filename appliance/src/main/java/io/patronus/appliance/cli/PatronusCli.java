@@ -1,5 +1,7 @@
 package io.patronus.appliance.cli;
 
+import io.patronus.common.cli.CliException;
+import io.patronus.common.cli.CommandGroup;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,6 +1,8 @@
 package io.patronus.appliance.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.patronus.common.cli.CliException;
+import io.patronus.common.cli.CommandGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

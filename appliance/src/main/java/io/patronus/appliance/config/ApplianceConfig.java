@@ -3,6 +3,7 @@ package io.patronus.appliance.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.patronus.common.units.Units;
 import io.patronus.model.Link;
 import io.patronus.model.SlaClass;
 

@@ -3,6 +3,7 @@ package io.patronus.appliance.federation;
 import io.patronus.appliance.store.StateStore;
 import io.patronus.appliance.store.StoreOptions;
 import io.patronus.appliance.testing.Fixtures;
+import io.patronus.common.testing.ManualClock;
 import io.patronus.model.Endpoint;
 import io.patronus.model.IpPrefix;
 import io.patronus.model.Json;

@@ -1,6 +1,7 @@
 package io.patronus.appliance.federation;
 
 import io.patronus.appliance.wg.WgKeyPair;
+import io.patronus.common.testing.ManualClock;
 import io.patronus.provisioning.BundleConfig;
 import io.patronus.provisioning.KeyReport;
 import io.patronus.provisioning.KeyRotation;

@@ -2,6 +2,7 @@ package io.patronus.appliance.paths;
 
 import io.patronus.appliance.store.StateStore;
 import io.patronus.appliance.store.StoreOptions;
+import io.patronus.common.testing.ManualClock;
 import io.patronus.model.PathStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
@@ -63,7 +64,7 @@ class PathHistoryBoundedSizeTest {
         return String.format("demo-site:branch-%04d:fiber", i);
     }
 
-    StateStore open(TestClock clock) {
+    StateStore open(ManualClock clock) {
         StoreOptions d = StoreOptions.defaults(dir);
         return StateStore.open(new StoreOptions(dir, d.wal(), d.checkpointEvery(), true, clock));
     }
@@ -105,7 +106,7 @@ class PathHistoryBoundedSizeTest {
     /** 90 days of {@code paths} paths: rings filled directly up to an hour before the end, then the recorder. */
     Measured simulate(int paths) throws IOException {
         Instant recorderFrom = END.minus(Duration.ofHours(1));
-        TestClock clock = new TestClock(recorderFrom);
+        ManualClock clock = new ManualClock(recorderFrom);
         long started = System.nanoTime();
         try (StateStore store = open(clock)) {
             NavigableMap<String, byte[]> map = store.historyMap();
@@ -173,7 +174,7 @@ class PathHistoryBoundedSizeTest {
     @Test
     void ringsLappedForHours_theFileStopsGrowing() throws IOException {
         int paths = 10;
-        TestClock clock = new TestClock(END);
+        ManualClock clock = new ManualClock(END);
         try (StateStore store = open(clock)) {
             // Rings of 301 raw slots (one sample a second for 5 minutes) and 7 blocks, lapped 60 and 5 times in five
             // hours: 180,000 raw samples overwritten. The first version's time-keyed layout, same rate, same

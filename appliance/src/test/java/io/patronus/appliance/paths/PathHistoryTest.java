@@ -2,6 +2,7 @@ package io.patronus.appliance.paths;
 
 import io.patronus.appliance.store.StateStore;
 import io.patronus.appliance.store.StoreOptions;
+import io.patronus.common.testing.ManualClock;
 import io.patronus.model.PathStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +25,7 @@ class PathHistoryTest {
     static final String P = "demo-site:branch-2:fiber";
     static final Instant T0 = Instant.parse("2026-11-23T08:00:00Z");
 
-    final TestClock clock = new TestClock(T0);
+    final ManualClock clock = new ManualClock(T0);
     final NavigableMap<String, byte[]> map = new ConcurrentSkipListMap<>();
 
     PathHistory history() {

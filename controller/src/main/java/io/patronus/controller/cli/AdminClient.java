@@ -2,6 +2,7 @@ package io.patronus.controller.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.patronus.common.cli.CliException;
 import io.patronus.model.Json;
 import io.patronus.provisioning.TlsContexts;
 

@@ -1,6 +1,8 @@
 package io.patronus.controller.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.patronus.common.cli.CommandGroup;
+import io.patronus.common.cli.Table;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -19,7 +21,7 @@ final class AppliancesCommand extends CommandGroup {
         @Override
         void human(JsonNode answer) {
             Table t = new Table("SITE", "SERIAL", "GROUP", "ONLINE", "LAST SEEN", "STATE", "DESIRED", "APPLIED", "REJECTED",
-                    "PATHS U/D/D", "LOCAL");
+                    "PATHS U/D/D", "LOCAL").emptyAsDash();
             for (JsonNode a : answer.path("items")) {
                 t.row(text(a, "siteId"), text(a, "serial"), text(a, "group"), a.path("online").asBoolean() ? "online" : "offline",
                         text(a, "lastSeen"), text(a, "state"), a.path("desiredVersion").asLong(), a.path("appliedVersion").asLong(),
@@ -67,7 +69,7 @@ final class AppliancesCommand extends CommandGroup {
                         + " duplicates, up to sequence " + t.path("highestSequence").asLong());
             }
             out().println();
-            Table t = new Table("AT", "STATE", "APPLIED", "REJECTED", "DETAIL");
+            Table t = new Table("AT", "STATE", "APPLIED", "REJECTED", "DETAIL").emptyAsDash();
             for (JsonNode p : a.path("progress")) {
                 t.row(text(p, "at"), text(p, "state"), p.path("appliedVersion").asLong(), p.path("rejectedVersion").asLong(),
                         clip(text(p, "detail"), 100));

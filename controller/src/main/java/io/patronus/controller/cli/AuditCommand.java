@@ -1,6 +1,8 @@
 package io.patronus.controller.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.patronus.common.cli.CommandGroup;
+import io.patronus.common.cli.Table;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -38,7 +40,7 @@ final class AuditCommand extends CommandGroup {
 
         @Override
         void human(JsonNode answer) {
-            Table t = new Table("ID", "AT", "ACTOR", "ACTION", "TARGET", "OUTCOME", "CODE", "MESSAGE");
+            Table t = new Table("ID", "AT", "ACTOR", "ACTION", "TARGET", "OUTCOME", "CODE", "MESSAGE").emptyAsDash();
             for (JsonNode a : answer.path("items")) {
                 t.row(a.path("id").asLong(), text(a, "at"), text(a, "actor"), text(a, "action"), text(a, "target"),
                         text(a, "outcome"), text(a, "code"), clip(text(a, "message"), 90));

@@ -1,5 +1,7 @@
 package io.patronus.controller.cli;
 
+import io.patronus.common.cli.CliException;
+import io.patronus.common.cli.CommandGroup;
 import io.patronus.controller.config.ConfigLoader;
 import io.patronus.provisioning.Pem;
 import io.patronus.provisioning.ProvisioningException;

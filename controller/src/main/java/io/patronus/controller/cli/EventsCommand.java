@@ -1,6 +1,8 @@
 package io.patronus.controller.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.patronus.common.cli.CommandGroup;
+import io.patronus.common.cli.Table;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -38,7 +40,7 @@ final class EventsCommand extends CommandGroup {
 
         @Override
         void human(JsonNode answer) {
-            Table t = new Table("AT", "SITE", "SEQUENCE", "KIND", "BODY");
+            Table t = new Table("AT", "SITE", "SEQUENCE", "KIND", "BODY").emptyAsDash();
             for (JsonNode e : answer.path("items")) {
                 t.row(text(e, "at"), text(e, "siteId"), e.path("sequence").asLong(), text(e, "kind"), clip(e.path("body").toString(), 80));
             }

@@ -1,6 +1,9 @@
 package io.patronus.controller.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.patronus.common.cli.CliException;
+import io.patronus.common.cli.CommandGroup;
+import io.patronus.common.cli.Table;
 import io.patronus.model.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -72,7 +75,7 @@ final class KeysCommand extends CommandGroup {
             }
             out().println("automatic rotation every " + text(answer, "keyRotationInterval") + ", old key kept "
                     + text(answer, "keyRotationGrace") + " after the switch");
-            Table t = new Table("SITE", "PUBLIC KEY", "AGE", "NEXT ROTATION", "ROTATION", "PHASE", "DETAIL");
+            Table t = new Table("SITE", "PUBLIC KEY", "AGE", "NEXT ROTATION", "ROTATION", "PHASE", "DETAIL").emptyAsDash();
             for (JsonNode k : answer.path("items")) {
                 JsonNode r = k.path("rotation");
                 t.row(text(k, "siteId"), text(k, "publicKey"), age(k.path("keyAgeSeconds").asLong(-1)), text(k, "nextRotationDue"),

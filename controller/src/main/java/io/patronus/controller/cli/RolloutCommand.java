@@ -1,6 +1,8 @@
 package io.patronus.controller.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.patronus.common.cli.CommandGroup;
+import io.patronus.common.cli.Table;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -28,7 +30,7 @@ final class RolloutCommand extends CommandGroup {
                 printRollout(out(), answer);
                 return;
             }
-            Table t = new Table("ID", "GROUP", "REVISION", "STATE", "WAVE", "UPDATED", "REASON");
+            Table t = new Table("ID", "GROUP", "REVISION", "STATE", "WAVE", "UPDATED", "REASON").emptyAsDash();
             for (JsonNode r : answer.path("items")) {
                 t.row(text(r, "id"), text(r, "group"), r.path("fromRevision").asLong() + " -> " + r.path("toRevision").asLong(),
                         text(r, "state"), r.path("currentWave").asInt() + "/" + r.path("waves").size(), text(r, "updatedAt"),
@@ -43,7 +45,7 @@ final class RolloutCommand extends CommandGroup {
                 + " -> " + r.path("toRevision").asLong() + ", " + Leaf.text(r, "state")
                 + (r.path("reason").asText().isEmpty() ? "" : " (" + r.path("reason").asText() + ")")
                 + ", gate timeout " + Leaf.text(r, "gateTimeout"));
-        Table t = new Table("WAVE", "STATE", "SITES", "TARGET VERSIONS", "DETAIL");
+        Table t = new Table("WAVE", "STATE", "SITES", "TARGET VERSIONS", "DETAIL").emptyAsDash();
         for (JsonNode w : r.path("waves")) {
             List<String> sites = new ArrayList<>();
             w.path("sites").forEach(s -> sites.add(s.asText()));

@@ -2,6 +2,8 @@ package io.patronus.controller.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.patronus.common.cli.CommandGroup;
+import io.patronus.common.cli.Table;
 import io.patronus.model.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,7 +68,7 @@ final class SitesCommand extends CommandGroup {
 
         @Override
         void human(JsonNode answer) {
-            Table t = new Table("ID", "NAME", "GROUP", "ENROLLED", "LAN", "ENDPOINTS");
+            Table t = new Table("ID", "NAME", "GROUP", "ENROLLED", "LAN", "ENDPOINTS").emptyAsDash();
             for (JsonNode s : answer.path("items")) {
                 List<String> lan = new ArrayList<>();
                 s.path("lanPrefixes").forEach(p -> lan.add(p.asText()));

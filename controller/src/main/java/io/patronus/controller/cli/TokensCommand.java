@@ -2,6 +2,8 @@ package io.patronus.controller.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.patronus.common.cli.CommandGroup;
+import io.patronus.common.cli.Table;
 import io.patronus.model.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,7 +55,7 @@ final class TokensCommand extends CommandGroup {
 
         @Override
         void human(JsonNode answer) {
-            Table t = new Table("ID", "SITE", "SERIAL", "STATE", "EXPIRES", "USED AT", "USED BY");
+            Table t = new Table("ID", "SITE", "SERIAL", "STATE", "EXPIRES", "USED AT", "USED BY").emptyAsDash();
             for (JsonNode k : answer.path("items")) {
                 t.row(text(k, "id"), text(k, "siteId"), text(k, "serial"), text(k, "state"), text(k, "expiresAt"),
                         text(k, "usedAt"), text(k, "usedBySerial"));

@@ -1,4 +1,4 @@
-package io.patronus.appliance.config;
+package io.patronus.common.units;
 
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;

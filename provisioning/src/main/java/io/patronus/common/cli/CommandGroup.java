@@ -1,13 +1,13 @@
-package io.patronus.appliance.cli;
+package io.patronus.common.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** A command that only groups subcommands ({@code patronus sites}): run alone it is a usage error. */
-abstract class CommandGroup implements Runnable {
+public abstract class CommandGroup implements Runnable {
     @Spec
-    CommandSpec spec;
+    private CommandSpec spec;
 
     @Override
     public final void run() {

@@ -1,19 +1,23 @@
-package io.patronus.appliance.config;
+package io.patronus.common.units;
 
 import java.time.Duration;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parsing of the human units used in the configuration: durations ({@code 250ms}, {@code 12h}) and sizes ({@code 64MiB}). */
-final class Units {
+/**
+ * Parsing and printing of the human units of the appliance's and the controller's configuration: durations
+ * ({@code 250ms}, {@code 15s}, {@code 7d}) and sizes ({@code 64MiB}, {@code 1MB}).
+ */
+public final class Units {
     private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,15})\\s*(B|KiB|MiB|GiB|KB|MB|GB)?");
 
     private Units() {
     }
 
-    static Optional<Duration> duration(String text) {
+    /** {@code 250ms}, {@code 15s}, {@code 10m}, {@code 24h}, {@code 7d}; empty when the text is none of these. */
+    public static Optional<Duration> duration(String text) {
         Matcher m = DURATION.matcher(text.trim());
         if (!m.matches()) {
             return Optional.empty();
@@ -28,14 +32,17 @@ final class Units {
         });
     }
 
-    static Optional<Long> size(String text) {
+    /**
+     * Bytes, optionally followed by a binary ({@code KiB}, {@code MiB}, {@code GiB}) or a decimal ({@code KB}, {@code MB},
+     * {@code GB}) unit; empty when the text is none of these or the value does not fit in a long.
+     */
+    public static Optional<Long> size(String text) {
         Matcher m = SIZE.matcher(text.trim());
         if (!m.matches()) {
             return Optional.empty();
         }
         long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "B" : m.group(2);
-        long factor = switch (unit) {
+        long factor = switch (m.group(2) == null ? "B" : m.group(2)) {
             case "KiB" -> 1L << 10;
             case "MiB" -> 1L << 20;
             case "GiB" -> 1L << 30;
@@ -44,13 +51,11 @@ final class Units {
             case "GB" -> 1_000_000_000L;
             default -> 1L;
         };
-        if (n > Long.MAX_VALUE / factor) {
-            return Optional.empty();
-        }
-        return Optional.of(n * factor);
+        return n > Long.MAX_VALUE / factor ? Optional.empty() : Optional.of(n * factor);
     }
 
-    static String duration(Duration d) {
+    /** The shortest exact spelling of a duration in the units above; zero is {@code 0ms}. */
+    public static String duration(Duration d) {
         long ms = d.toMillis();
         if (ms == 0) {
             return "0ms";
@@ -70,7 +75,8 @@ final class Units {
         return ms + "ms";
     }
 
-    static String size(long bytes) {
+    /** The shortest exact spelling of a size in binary units, plain bytes when none divides it. */
+    public static String size(long bytes) {
         if (bytes % (1L << 30) == 0) {
             return (bytes >> 30) + "GiB";
         }
