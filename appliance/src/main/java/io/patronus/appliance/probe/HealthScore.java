@@ -35,6 +35,19 @@ public final class HealthScore {
         return status == PathStatus.DOWN ? 0 : score(estimates, sla);
     }
 
+    /**
+     * As {@link #score(PathStatus, PathEstimates, SlaClass)}, but the window's loss counts only once it holds
+     * {@code minLossSamples} decided probes, the same rule the state machine applies before loss can break the SLA.
+     * A fresh window (a path just up again) with one loss in its first seven probes reads 14% and would score 40: a
+     * failover threshold of 50 would then move traffic on the strength of one lost packet.
+     */
+    public static int score(PathStatus status, PathEstimates e, SlaClass sla, int minLossSamples) {
+        if (status == PathStatus.DOWN || !e.hasRtt() || (e.lossSamples() > 0 && e.lossPct() >= 100)) {
+            return 0;
+        }
+        return score(e.rttMs(), e.jitterMs(), e.lossSamples() >= minLossSamples ? e.lossPct() : 0, sla);
+    }
+
     /** The score of these measurements against {@code sla}; see the class comment for the formula. */
     public static int score(PathEstimates e, SlaClass sla) {
         if (!e.hasRtt() || (e.lossSamples() > 0 && e.lossPct() >= 100)) {

@@ -257,7 +257,7 @@ final class PathSession implements Comparable<PathSession> {
 
     private PathReport buildReport(PathEstimates e) {
         PathStatus status = machine.status();
-        return new PathReport(target.pathId(), target.colour(), status, HealthScore.score(status, e, target.sla()),
+        return new PathReport(target.pathId(), target.colour(), status, HealthScore.score(status, e, target.sla(), settings.minLossSamples()),
                 e.rttMs(), e.rttP50Ms(), e.rttP95Ms(), e.rttP99Ms(), e.jitterMs(), e.lossPct(), e.consecutiveLost(),
                 e.sent(), e.received(), machine.since(), machine.reason(), machine.holdDown());
     }

@@ -18,6 +18,17 @@ class HealthScoreTest {
     }
 
     @Test
+    void score_lossOfAFreshWindow_countsOnlyOnceItHasMinLossSamples() {
+        // One loss in the first seven probes of a window reads 14.3%: seven times a 2% budget, but it is one packet.
+        PathEstimates seven = new PathEstimates(7, 6, 1, 0, 0, 6, 10, 10, 10, 10, 10, 1, 100.0 / 7, 7, 0, 0, 0, 0);
+        assertEquals(100, HealthScore.score(PathStatus.UP, seven, SLA, 20));
+        assertEquals(0, HealthScore.score(PathStatus.UP, seven, SLA, 7), "with enough samples the loss counts");
+        PathEstimates twenty = new PathEstimates(20, 17, 3, 0, 0, 17, 10, 10, 10, 10, 10, 1, 15, 20, 0, 0, 0, 0);
+        assertEquals(HealthScore.score(10, 1, 15, SLA), HealthScore.score(PathStatus.UP, twenty, SLA, 20));
+        assertEquals(0, HealthScore.score(PathStatus.DOWN, twenty, SLA, 20));
+    }
+
+    @Test
     void score_wellWithinSla_is100() {
         assertEquals(100, HealthScore.score(10, 1, 0, SLA));
         assertEquals(100, HealthScore.score(75, 15, 1, SLA), "exactly half of every budget");
