@@ -20,6 +20,7 @@ import io.patronus.provisioning.PeerKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +56,8 @@ public final class DataPlane implements AutoCloseable {
     private final TunnelReconciler reconciler;
     private final String reason;
     private final Clock clock;
+    /** Start and end of the last reconcile that succeeded: what the kernel holds reflects the sites read at the start. */
+    private volatile Instant[] lastGoodReconcile = {Instant.EPOCH, Instant.EPOCH};
     /**
      * Device reads shared by the paths of one interface for a second: a path listing or probe round over N sites
      * would otherwise dump the whole device (N peers) once per path.
@@ -169,7 +172,7 @@ public final class DataPlane implements AutoCloseable {
         try {
             if (reconciler.handoverDue()) {
                 LOG.log(System.Logger.Level.INFO, "a rotating site's next key completed a handshake: moving its prefixes to it");
-                reconciler.reconcile();
+                reconcile();
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "handover check failed (the periodic reconcile retries): " + e.getMessage());
@@ -186,7 +189,7 @@ public final class DataPlane implements AutoCloseable {
     /** Reconciles now (after a site change); failures are logged and retried by the periodic run. */
     public void reconcileQuietly() {
         try {
-            reconciler.reconcile();
+            reconcile();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "tunnel reconcile failed (retrying in " + RECONCILE_INTERVAL.toSeconds()
                     + " s): " + e.getMessage(), e);
@@ -194,7 +197,20 @@ public final class DataPlane implements AutoCloseable {
     }
 
     public TunnelReconciler.Report reconcile() {
-        return reconciler.reconcile();
+        Instant started = clock.instant();
+        TunnelReconciler.Report report = reconciler.reconcile();
+        lastGoodReconcile = new Instant[] {started, clock.instant()};
+        return report;
+    }
+
+    /**
+     * When the tunnels, routes and rules came to reflect the sites as they were at {@code changedAt} or later: the end
+     * of the last successful reconcile, if it started at or after {@code changedAt}. A config bundle's confirmation
+     * waits for it, so that "the controller is still reachable" is proven with the bundle's routes in place.
+     */
+    public Optional<Instant> inEffectSince(Instant changedAt) {
+        Instant[] last = lastGoodReconcile;
+        return last[0].isBefore(changedAt) ? Optional.empty() : Optional.of(last[1]);
     }
 
     public String kind() {

@@ -68,6 +68,14 @@ public final class ConfigAgent {
     /** The mesh half of the confirmation: empty when the bundle's sites are reachable, else what is missing. */
     interface MeshCheck {
         Optional<String> missing(List<Site> sites);
+
+        /**
+         * From when the data plane carries a config applied at {@code appliedAt} (its routes may be what cuts the
+         * controller off); empty while it does not yet.
+         */
+        default Optional<Instant> inEffectSince(Instant appliedAt) {
+            return Optional.of(appliedAt);
+        }
     }
 
     /** Where refusals are audited (the appliance's write-ahead log). */
@@ -102,6 +110,12 @@ public final class ConfigAgent {
     private final Runnable changed;
     /** Whether a status report taken after the pending apply reached the controller (not journalled: a restart asks again). */
     private boolean statusConfirmed;
+    /** The newest status report that reached the controller, by when it was taken. */
+    private Instant lastStatusTaken = Instant.EPOCH;
+    /** Whether this pending bundle already asked for a status report once its config was in effect. */
+    private boolean reportRequested;
+    /** When the data plane first carried the pending bundle (fixed once known, so later reconciles do not move it). */
+    private Optional<Instant> inEffectAt = Optional.empty();
     private String waitingFor = "";
 
     ConfigAgent(String siteId, EnvelopeVerifier verifier, FederationJournal journal, ConfigTarget target, MeshCheck mesh,
@@ -129,6 +143,8 @@ public final class ConfigAgent {
         }
         FederationState.Pending p = pending.get();
         statusConfirmed = false;
+        reportRequested = false;
+        inEffectAt = Optional.empty();
         if (!p.storeApplied()) {
             BundleConfig now = target.current();
             if (!(now.sites().equals(p.config().sites()) && now.policies().equals(p.config().policies()))) {
@@ -188,6 +204,8 @@ public final class ConfigAgent {
                 target.current(), s.localChanges(), now, now.plus(confirmTimeout), false);
         journal.apply(p);
         statusConfirmed = false;
+        reportRequested = false;
+        inEffectAt = Optional.empty();
         waitingFor = "a status report to reach the controller";
         try {
             target.replace(bundle.config().sites(), bundle.config().policies(), actor(bundle.version()));
@@ -207,8 +225,8 @@ public final class ConfigAgent {
     /** A status report taken at {@code takenAt} reached the controller. */
     public synchronized void statusDelivered(Instant takenAt) {
         Optional<FederationState.Pending> p = journal.state().pending();
-        if (p.isPresent() && !takenAt.isBefore(p.get().appliedAt())) {
-            statusConfirmed = true;
+        if (takenAt.isAfter(lastStatusTaken)) {
+            lastStatusTaken = takenAt;
         }
         tick();
     }
@@ -225,6 +243,18 @@ public final class ConfigAgent {
             return;
         }
         FederationState.Pending p = s.pending().get();
+        // A report proves the controller reachable under the new config only if it was taken once the data plane
+        // carried it: a report sent between the store change and the route change would confirm a config that cuts
+        // the appliance off a moment later.
+        if (inEffectAt.isEmpty()) {
+            inEffectAt = mesh.inEffectSince(p.appliedAt());
+        }
+        statusConfirmed = inEffectAt.isPresent() && !lastStatusTaken.isBefore(inEffectAt.get())
+                && !lastStatusTaken.isBefore(p.appliedAt());
+        if (inEffectAt.isPresent() && !statusConfirmed && !reportRequested) {
+            reportRequested = true;
+            changed.run(); // a status report now rather than at the next heartbeat
+        }
         Optional<String> missing = mesh.missing(p.config().sites());
         if (statusConfirmed && missing.isEmpty()) {
             journal.commit(clock.instant());
@@ -235,7 +265,8 @@ public final class ConfigAgent {
             changed.run();
             return;
         }
-        waitingFor = !statusConfirmed ? "a status report to reach the controller" + missing.map(m -> "; " + m).orElse("")
+        waitingFor = inEffectAt.isEmpty() ? "the data plane to carry the bundle; a status report to reach the controller"
+                : !statusConfirmed ? "a status report to reach the controller" + missing.map(m -> "; " + m).orElse("")
                 : missing.orElse("");
         if (!clock.instant().isBefore(p.deadline())) {
             rollback("not confirmed within " + confirmTimeout.toSeconds() + " s: waiting for " + waitingFor);

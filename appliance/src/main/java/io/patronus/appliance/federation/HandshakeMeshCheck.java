@@ -32,6 +32,11 @@ final class HandshakeMeshCheck implements ConfigAgent.MeshCheck {
     }
 
     @Override
+    public Optional<java.time.Instant> inEffectSince(java.time.Instant appliedAt) {
+        return dataPlane.inEffectSince(appliedAt);
+    }
+
+    @Override
     public Optional<String> missing(List<Site> sites) {
         if (dataPlane.kind().equals("memory")) {
             return Optional.empty();

@@ -60,6 +60,8 @@ class ConfigAgentTest {
     private FederationJournal journal;
     private ConfigAgent agent;
     private Optional<String> meshMissing = Optional.empty();
+    /** Empty: the data plane carries a bundle as soon as it is applied; else what inEffectSince answers. */
+    private Optional<Optional<Instant>> dataPlaneCarriesItFrom = Optional.empty();
     private boolean allPathsUp;
     private final List<String> audits = new ArrayList<>();
     private int changes;
@@ -90,7 +92,17 @@ class ConfigAgentTest {
             public void replace(List<Site> sites, List<Policy> policies, String actor) {
                 store.replaceConfig(sites, policies, actor);
             }
-        }, sites -> meshMissing, () -> allPathsUp, (v, code, detail) -> audits.add("v" + v + " " + code), clock, CONFIRM,
+        }, new ConfigAgent.MeshCheck() {
+            @Override
+            public Optional<String> missing(List<Site> sites) {
+                return meshMissing;
+            }
+
+            @Override
+            public Optional<Instant> inEffectSince(Instant appliedAt) {
+                return dataPlaneCarriesItFrom.isPresent() ? dataPlaneCarriesItFrom.get() : Optional.of(appliedAt);
+            }
+        }, () -> allPathsUp, (v, code, detail) -> audits.add("v" + v + " " + code), clock, CONFIRM,
                 () -> changes++);
     }
 
@@ -152,6 +164,27 @@ class ConfigAgentTest {
         assertEquals(DeviceState.CONFIG_APPLIED, s.reported());
         assertEquals(List.of(RecordType.CONFIG_APPLY, RecordType.CONFIG_COMMIT), journalRecords());
         assertEquals(1, agent.pollAfter());
+    }
+
+    @Test
+    void statusTakenBeforeTheDataPlaneCarriedTheBundle_doesNotConfirm_butAsksForAFreshReport() {
+        // The regression: a report sent between the store change and the route change confirmed a bundle whose routes
+        // then cut the appliance off from the controller.
+        dataPlaneCarriesItFrom = Optional.of(Optional.empty());
+        agent.offer(bundle(SITE, 1, List.of(site("branch-2", 2)), List.of()));
+        clock.advance(Duration.ofSeconds(1));
+        agent.statusDelivered(clock.instant());
+        assertTrue(agent.pending(), "the routes are not in place yet");
+        clock.advance(Duration.ofSeconds(1));
+        dataPlaneCarriesItFrom = Optional.of(Optional.of(clock.instant()));
+        int before = changes;
+        agent.tick();
+        assertTrue(agent.pending(), "the only report predates the routes");
+        assertEquals(before + 1, changes, "a fresh status report is asked for at once");
+        clock.advance(Duration.ofSeconds(1));
+        agent.statusDelivered(clock.instant());
+        assertFalse(agent.pending(), "a report taken with the routes in place confirms");
+        assertEquals(1, journal.state().appliedVersion());
     }
 
     @Test
