@@ -36,6 +36,7 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -45,6 +46,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One running controller: the store, the CA and bundle signer, the publisher, the rollout engine and the HTTPS API,
@@ -58,7 +60,14 @@ import java.util.concurrent.TimeUnit;
 public final class Controller implements AutoCloseable {
     public static final String VERSION = Optional.ofNullable(Controller.class.getPackage().getImplementationVersion()).orElse("0.1.0-dev");
     private static final System.Logger LOG = System.getLogger(Controller.class.getName());
+    /** How often the store is checkpointed when changes were journalled. */
     private static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
+    /**
+     * How often it is checkpointed when only heartbeats came in (lastSeen, paths: in memory, not journalled). A crash
+     * loses at most this much of them; each appliance's next heartbeat brings them back.
+     */
+    private static final Duration SOFT_CHECKPOINT_INTERVAL = Duration.ofMinutes(5);
+    private static final Duration RETENTION_INTERVAL = Duration.ofHours(1);
     private static final Duration ROLLOUT_TICK = Duration.ofSeconds(1);
     /** The admin token file inside the secrets directory. */
     public static final String ADMIN_TOKEN_FILE = "admin.token";
@@ -121,7 +130,7 @@ public final class Controller implements AutoCloseable {
             SSLContext tls = TlsContexts.server(serverKey.getPrivate(), serverCert, ca.certificate());
 
             store.addListener(change -> {
-                if (change.ops().stream().anyMatch(op -> op instanceof Change.Op.PutBundle)) {
+                if (change.ops().stream().anyMatch(op -> op instanceof Change.Op.Publish)) {
                     waiters.published();
                 }
             });
@@ -140,12 +149,19 @@ public final class Controller implements AutoCloseable {
                     () -> self[0].url().toString());
             Drift drift = new Drift(store, publisher);
             Tokens tokens = new Tokens(store);
-            Runnable nudge = () -> hk.execute(() -> {
-                tick(rollouts);
-                tick(keyRotations);
-            });
-            List<ApiRoute> routes = new ArrayList<>(new DeviceRoutes(ca, enrolment, new DeviceReports(store), store,
-                    waiters, keyRotations, nudge).routes());
+            // A fleet-wide publish makes every appliance report at once: one pending nudge is enough for all of them.
+            AtomicBoolean nudged = new AtomicBoolean();
+            Runnable nudge = () -> {
+                if (nudged.compareAndSet(false, true)) {
+                    hk.execute(() -> {
+                        nudged.set(false);
+                        tick(rollouts);
+                        tick(keyRotations);
+                    });
+                }
+            };
+            List<ApiRoute> routes = new ArrayList<>(new DeviceRoutes(ca, enrolment, new DeviceReports(store, publisher), store,
+                    waiters, publisher, keyRotations, nudge).routes());
             Controller controller = new Controller(config, store, ca, waiters, rollouts, keyRotations, housekeeping, adminToken);
             self[0] = controller;
             routes.addAll(new AdminRoutes(store, tokens, publisher, rollouts, drift, keyRotations, config.tokenTtl(),
@@ -159,11 +175,13 @@ public final class Controller implements AutoCloseable {
                     TimeUnit.MILLISECONDS);
             housekeeping.scheduleWithFixedDelay(() -> {
                 try {
-                    store.checkpoint();
+                    store.checkpointIfDue(SOFT_CHECKPOINT_INTERVAL);
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "periodic checkpoint failed: " + e, e);
                 }
             }, CHECKPOINT_INTERVAL.toSeconds(), CHECKPOINT_INTERVAL.toSeconds(), TimeUnit.SECONDS);
+            housekeeping.scheduleWithFixedDelay(controller::enforceRetention, 0, RETENTION_INTERVAL.toSeconds(),
+                    TimeUnit.SECONDS);
             LOG.log(System.Logger.Level.INFO, "patronus-controller " + VERSION + " listening on https://" + config.host() + ":"
                     + controller.port() + ", CA " + ca.fingerprint() + ", data in " + config.dataDir());
             return controller;
@@ -193,6 +211,29 @@ public final class Controller implements AutoCloseable {
             keys.tick();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "key rotation tick failed: " + e, e);
+        }
+    }
+
+    /**
+     * Removes the telemetry events and audit records older than {@code telemetryRetention} and {@code auditRetention}
+     * (zero keeps them). Runs every hour, and at start.
+     */
+    public ControllerStore.Pruned enforceRetention() {
+        try {
+            Instant now = store.now();
+            Optional<Instant> events = config.telemetryRetention().isZero() ? Optional.empty()
+                    : Optional.of(now.minus(config.telemetryRetention()));
+            Optional<Instant> audit = config.auditRetention().isZero() ? Optional.empty()
+                    : Optional.of(now.minus(config.auditRetention()));
+            ControllerStore.Pruned pruned = store.prune("system", events, audit);
+            if (pruned.events() > 0 || pruned.auditRecords() > 0) {
+                LOG.log(System.Logger.Level.INFO, "retention: removed " + pruned.events() + " telemetry event(s) and "
+                        + pruned.auditRecords() + " audit record(s)");
+            }
+            return pruned;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "retention pass failed: " + e, e);
+            return new ControllerStore.Pruned(0, 0);
         }
     }
 

@@ -220,7 +220,7 @@ public final class AdminRoutes {
         SiteRecord updated = store.transact(r.auditActor(), tx -> {
             SiteRecord s = tx.store().site(id).orElseThrow(() -> ApiException.notFound("site " + id + " does not exist"));
             GroupConfig base = tx.store().group(s.group()).map(g -> g.revision(s.groupRevision())).orElse(GroupConfig.empty());
-            List<String> conflicts = ConfigRenderer.render(s, tx.store().sites(), base, o).conflicts();
+            List<String> conflicts = ConfigRenderer.conflicts(s.id(), base, o);
             if (!conflicts.isEmpty()) {
                 throw ApiException.conflict(String.join("; ", conflicts), "policies");
             }

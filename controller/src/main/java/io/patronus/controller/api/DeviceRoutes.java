@@ -2,11 +2,12 @@ package io.patronus.controller.api;
 
 import io.patronus.controller.enrol.Enrolment;
 import io.patronus.controller.fleet.BundleWaiters;
+import io.patronus.controller.fleet.ConfigPublisher;
 import io.patronus.controller.fleet.DeviceReports;
 import io.patronus.controller.fleet.KeyRotations;
 import io.patronus.controller.store.KeyRotationRecord;
 import io.patronus.controller.store.ControllerStore;
-import io.patronus.controller.store.PublishedBundle;
+import io.patronus.controller.store.BundleVersion;
 import io.patronus.provisioning.CertificateAuthority;
 import io.patronus.provisioning.DeviceStatus;
 import io.patronus.provisioning.EnrolmentRequest;
@@ -32,20 +33,23 @@ public final class DeviceRoutes {
     private final DeviceReports reports;
     private final ControllerStore store;
     private final BundleWaiters waiters;
+    private final ConfigPublisher publisher;
     private final Runnable afterStatus;
     private final KeyRotations keys;
 
     /**
-     * {@code afterStatus} runs after each stored status report (the rollout engine's and the key rotations' nudge: an
-     * applied version may let them go on).
+     * {@code afterStatus} runs after each status report that changed the appliance's state, versions or observed
+     * configuration (the rollout engine's and the key rotations' nudge: an applied version may let them go on); a
+     * plain heartbeat does not run it.
      */
     public DeviceRoutes(CertificateAuthority ca, Enrolment enrolment, DeviceReports reports, ControllerStore store,
-                        BundleWaiters waiters, KeyRotations keys, Runnable afterStatus) {
+                        BundleWaiters waiters, ConfigPublisher publisher, KeyRotations keys, Runnable afterStatus) {
         this.ca = ca;
         this.enrolment = enrolment;
         this.reports = reports;
         this.store = store;
         this.waiters = waiters;
+        this.publisher = publisher;
         this.afterStatus = afterStatus;
         this.keys = keys;
     }
@@ -73,15 +77,23 @@ public final class DeviceRoutes {
         String site = r.device().siteId();
         long after = number(r, "after", 0, Long.MAX_VALUE, 0);
         long wait = Math.min(number(r, "waitSeconds", 0, Integer.MAX_VALUE, 0), MAX_WAIT_SECONDS);
-        Optional<PublishedBundle> bundle = waiters.await(() -> store.bundle(site), after, Duration.ofSeconds(wait));
-        return bundle.<Reply>map(b -> Reply.ok(b.envelope())).orElseGet(Reply::noContent);
+        Optional<BundleVersion> bundle = waiters.await(() -> store.bundle(site), after, Duration.ofSeconds(wait));
+        if (bundle.isEmpty()) {
+            return Reply.noContent();
+        }
+        // Signed here, on this request's own thread: a fleet-wide publish is signed by all the woken long-polls at once.
+        return Reply.ok(publisher.envelope(bundle.get()).orElseThrow(() -> new ApiException(503, "bundle_unavailable",
+                "version " + bundle.get().version() + " of site " + site + "'s bundle cannot be rendered now (see the "
+                        + "controller log); try again later")));
     }
 
     private Reply status(ApiRequest r) {
         DeviceStatus s = r.bodyAs(DeviceStatus.class);
-        var a = reports.status(r.device().siteId(), s, r.auditActor());
-        afterStatus.run();
-        return Reply.ok(Map.of("desiredVersion", a.desiredVersion()));
+        DeviceReports.Reported a = reports.status(r.device().siteId(), s, r.auditActor());
+        if (a.journalled()) {
+            afterStatus.run();
+        }
+        return Reply.ok(Map.of("desiredVersion", a.appliance().desiredVersion()));
     }
 
     private Reply telemetry(ApiRequest r) {

@@ -53,7 +53,8 @@ public final class ConfigLoader {
     /** Every key, in the order of defaults.yaml. */
     public static final List<String> KEYS = List.of("host", "port", "dataDir", "publicUrl", "tlsNames", "organisation",
             "deviceCertificateValidity", "serverCertificateValidity", "tokenTtl", "heartbeatInterval", "rolloutWaves",
-            "rolloutGateTimeout", "keyRotationInterval", "keyRotationGrace", "walSegmentBytes", "checkpointEvery");
+            "rolloutGateTimeout", "keyRotationInterval", "keyRotationGrace", "walSegmentBytes", "checkpointEvery",
+            "telemetryRetention", "auditRetention");
 
     private ConfigLoader() {
     }
@@ -200,6 +201,8 @@ public final class ConfigLoader {
         Duration keyGrace = b.duration("keyRotationGrace");
         long segment = b.size("walSegmentBytes");
         int checkpointEvery = (int) b.integer("checkpointEvery", 1, 1_000_000);
+        Duration telemetryRetention = b.duration("telemetryRetention");
+        Duration auditRetention = b.duration("auditRetention");
         if (problems.size() > before) {
             return null;
         }
@@ -207,7 +210,7 @@ public final class ConfigLoader {
             tlsNames = ControllerConfig.defaultTlsNames();
         }
         return new ControllerConfig(host, port, dataDir, publicUrl, tlsNames, organisation, device, server, ttl, heartbeat,
-                waves, gate, keyInterval, keyGrace, segment, checkpointEvery);
+                waves, gate, keyInterval, keyGrace, segment, checkpointEvery, telemetryRetention, auditRetention);
     }
 
     /** Binds typed values, recording a problem (and a placeholder) for each value that does not parse. */

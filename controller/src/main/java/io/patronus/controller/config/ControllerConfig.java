@@ -38,12 +38,15 @@ import java.util.regex.Pattern;
  * @param keyRotationGrace          how long peers keep a rotated site's old key (without allowed IPs) after the switch
  * @param walSegmentBytes           write-ahead log segment size
  * @param checkpointEvery           changes between store checkpoints
+ * @param telemetryRetention        telemetry events older than this (by receipt) are removed; zero keeps them forever
+ * @param auditRetention            audit records older than this are removed; zero keeps them forever
  */
 public record ControllerConfig(String host, int port, Path dataDir, Optional<URI> publicUrl, List<String> tlsNames,
                                String organisation, Duration deviceCertificateValidity,
                                Duration serverCertificateValidity, Duration tokenTtl, Duration heartbeatInterval,
                                List<String> rolloutWaves, Duration rolloutGateTimeout, Duration keyRotationInterval,
-                               Duration keyRotationGrace, long walSegmentBytes, int checkpointEvery) {
+                               Duration keyRotationGrace, long walSegmentBytes, int checkpointEvery,
+                               Duration telemetryRetention, Duration auditRetention) {
     private static final Pattern DNS_NAME = Pattern.compile(
             "(?=.{1,253}$)([a-zA-Z0-9*]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*");
     private static final Pattern WAVE = Pattern.compile("(\\d{1,6})(%?)");
@@ -63,6 +66,8 @@ public record ControllerConfig(String host, int port, Path dataDir, Optional<URI
         Objects.requireNonNull(rolloutGateTimeout, "rolloutGateTimeout");
         Objects.requireNonNull(keyRotationInterval, "keyRotationInterval");
         Objects.requireNonNull(keyRotationGrace, "keyRotationGrace");
+        Objects.requireNonNull(telemetryRetention, "telemetryRetention");
+        Objects.requireNonNull(auditRetention, "auditRetention");
     }
 
     /** The secrets directory: CA key, signing key, admin token. */
@@ -99,6 +104,8 @@ public record ControllerConfig(String host, int port, Path dataDir, Optional<URI
         m.put("keyRotationGrace", Units.duration(keyRotationGrace));
         m.put("walSegmentBytes", walSegmentBytes);
         m.put("checkpointEvery", checkpointEvery);
+        m.put("telemetryRetention", Units.duration(telemetryRetention));
+        m.put("auditRetention", Units.duration(auditRetention));
         return m;
     }
 
@@ -150,6 +157,8 @@ public record ControllerConfig(String host, int port, Path dataDir, Optional<URI
         if (c.checkpointEvery < 1 || c.checkpointEvery > 1_000_000) {
             p.put("checkpointEvery", "must be between 1 and 1000000, was " + c.checkpointEvery);
         }
+        retention(p, "telemetryRetention", c.telemetryRetention);
+        retention(p, "auditRetention", c.auditRetention);
         return p;
     }
 
@@ -172,6 +181,12 @@ public record ControllerConfig(String host, int port, Path dataDir, Optional<URI
             return "the last wave must be \"100%\" so that every appliance gets the change, was '" + clip(waves.getLast()) + "'";
         }
         return null;
+    }
+
+    private static void retention(Map<String, String> p, String key, Duration d) {
+        if (!d.isZero() && d.compareTo(Duration.ofHours(1)) < 0) {
+            p.put(key, "must be 0s (keep forever) or at least 1h, was " + Units.duration(d));
+        }
     }
 
     private static void atLeast(Map<String, String> p, String key, Duration d, Duration min) {
@@ -251,6 +266,8 @@ public record ControllerConfig(String host, int port, Path dataDir, Optional<URI
         private Duration keyRotationGrace;
         private long walSegmentBytes;
         private int checkpointEvery;
+        private Duration telemetryRetention;
+        private Duration auditRetention;
 
         private Builder(ControllerConfig c) {
             host = c.host;
@@ -269,6 +286,8 @@ public record ControllerConfig(String host, int port, Path dataDir, Optional<URI
             keyRotationGrace = c.keyRotationGrace;
             walSegmentBytes = c.walSegmentBytes;
             checkpointEvery = c.checkpointEvery;
+            telemetryRetention = c.telemetryRetention;
+            auditRetention = c.auditRetention;
         }
 
         public Builder host(String v) {
@@ -351,11 +370,22 @@ public record ControllerConfig(String host, int port, Path dataDir, Optional<URI
             return this;
         }
 
+        public Builder telemetryRetention(Duration v) {
+            telemetryRetention = Objects.requireNonNull(v, "telemetryRetention");
+            return this;
+        }
+
+        public Builder auditRetention(Duration v) {
+            auditRetention = Objects.requireNonNull(v, "auditRetention");
+            return this;
+        }
+
         /** @throws ConfigException listing every invalid value, each with its key */
         public ControllerConfig build() {
             ControllerConfig c = new ControllerConfig(host, port, dataDir, publicUrl, tlsNames, organisation,
                     deviceCertificateValidity, serverCertificateValidity, tokenTtl, heartbeatInterval, rolloutWaves,
-                    rolloutGateTimeout, keyRotationInterval, keyRotationGrace, walSegmentBytes, checkpointEvery);
+                    rolloutGateTimeout, keyRotationInterval, keyRotationGrace, walSegmentBytes, checkpointEvery,
+                    telemetryRetention, auditRetention);
             List<ConfigProblem> found = new ArrayList<>();
             problems(c).forEach((k, m) -> found.add(new ConfigProblem("builder", k, m)));
             if (!found.isEmpty()) {

@@ -7,7 +7,7 @@ import io.patronus.controller.store.ApplianceRecord;
 import io.patronus.controller.store.ControllerStore;
 import io.patronus.controller.store.KeyRotationRecord;
 import io.patronus.controller.store.Progress;
-import io.patronus.controller.store.PublishedBundle;
+import io.patronus.controller.store.BundleVersion;
 import io.patronus.controller.store.SiteRecord;
 import io.patronus.controller.store.TokenRecord;
 import io.patronus.model.Endpoint;
@@ -141,11 +141,14 @@ public final class Enrolment {
         });
         // Forced for the enrolled site: a new appliance gets a fresh bundle (and a version above any earlier one).
         publisher.reconcile("enrol:" + site.id(), java.util.Set.of(site.id()));
-        PublishedBundle bundle = store.bundle(site.id()).orElseThrow(() -> new ApiException(409, "conflict",
+        BundleVersion bundle = store.bundle(site.id()).orElseThrow(() -> new ApiException(409, "conflict",
                 "site " + site.id() + " enrolled, but its configuration cannot be rendered (conflicting policies of its "
                         + "group and overrides); fix the group configuration, then the appliance gets it by long-poll"));
+        SignedEnvelope envelope = publisher.envelope(bundle).orElseThrow(() -> new ApiException(409, "conflict",
+                "site " + site.id() + " enrolled, but version " + bundle.version() + " of its bundle cannot be rendered "
+                        + "now; the appliance gets it by long-poll"));
         Onboarding onboarding = new Onboarding(site.id(), site.name(), req.serial(), controllerUrl.get(),
-                Pem.certificate(certificate), ca.certificatePem(), renewAfter, bundle.envelope());
+                Pem.certificate(certificate), ca.certificatePem(), renewAfter, envelope);
         return signer.sign(onboarding);
     }
 

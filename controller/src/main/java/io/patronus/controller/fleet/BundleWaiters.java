@@ -1,6 +1,6 @@
 package io.patronus.controller.fleet;
 
-import io.patronus.controller.store.PublishedBundle;
+import io.patronus.controller.store.BundleVersion;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -10,9 +10,11 @@ import java.util.function.Supplier;
 
 /**
  * Parks long-poll requests until a newer bundle is published for their site, or their wait ends. Every publish wakes
- * every waiter, which re-checks its own site: publishes are rare (operator changes, enrolments), so one condition is
- * simpler than one per site and costs nothing. No polling: a waiter sleeps until {@link #published()} or its deadline.
- * Waiters run on Helidon's virtual threads, so thousands of parked requests are cheap.
+ * every waiter, which re-checks its own site: publishes are rare (operator changes, enrolments) and one publish
+ * transaction bumps the whole fleet at once, so one wake-up per change reaches every appliance whose bundle changed,
+ * and one condition is simpler than one per site. No polling: a waiter sleeps until {@link #published()} or its
+ * deadline. Waiters run on Helidon's virtual threads, so thousands of parked requests are cheap; the bundle is signed
+ * after the wait, on the waiter's own thread, so a fleet-wide publish is signed in parallel.
  */
 public final class BundleWaiters {
     private final ReentrantLock lock = new ReentrantLock();
@@ -30,15 +32,15 @@ public final class BundleWaiters {
     }
 
     /**
-     * The newest bundle once its version is above {@code after}, or empty when {@code wait} passes first (or the
+     * The newest bundle version once it is above {@code after}, or empty when {@code wait} passes first (or the
      * controller is closing). Thread-safe; restores the interrupt flag if interrupted.
      */
-    public Optional<PublishedBundle> await(Supplier<Optional<PublishedBundle>> newest, long after, Duration wait) {
+    public Optional<BundleVersion> await(Supplier<Optional<BundleVersion>> newest, long after, Duration wait) {
         long remaining = wait.toNanos();
         lock.lock();
         try {
             while (true) {
-                Optional<PublishedBundle> b = newest.get();
+                Optional<BundleVersion> b = newest.get();
                 if (b.isPresent() && b.get().version() > after) {
                     return b;
                 }

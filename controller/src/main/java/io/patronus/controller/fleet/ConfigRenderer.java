@@ -51,6 +51,24 @@ public final class ConfigRenderer {
                 .sorted(Comparator.comparing(SiteRecord::id))
                 .map(ConfigRenderer::modelSite)
                 .toList();
+        Policies p = policies(site.id(), base, overrides);
+        return new Rendering(new BundleConfig(peers, p.policies(), p.slaClasses()), p.conflicts());
+    }
+
+    /**
+     * A site's policies and SLA classes, ordered as a bundle lists them (policies by priority then id, SLA classes by
+     * name), and the conflicts that make them unusable.
+     */
+    public record Policies(List<Policy> policies, List<SlaClass> slaClasses, List<String> conflicts) {
+        public Policies {
+            policies = List.copyOf(policies);
+            slaClasses = List.copyOf(slaClasses);
+            conflicts = List.copyOf(conflicts);
+        }
+    }
+
+    /** The group's policies and SLA classes overridden by name with the site's own, without the ones it removes. */
+    public static Policies policies(String siteId, GroupConfig base, SiteOverrides overrides) {
         Map<String, Policy> policies = new LinkedHashMap<>();
         base.policies().forEach(p -> policies.put(p.name(), p));
         overrides.removePolicies().forEach(policies::remove);
@@ -62,7 +80,21 @@ public final class ConfigRenderer {
         List<Policy> ordered = policies.values().stream()
                 .sorted(Comparator.comparingInt(Policy::priority).thenComparing(Policy::id)).toList();
         List<SlaClass> slaOrdered = sla.values().stream().sorted(Comparator.comparing(SlaClass::name)).toList();
-        return new Rendering(new BundleConfig(peers, ordered, slaOrdered), conflicts(site.id(), ordered));
+        return new Policies(ordered, slaOrdered, conflicts(siteId, ordered));
+    }
+
+    /**
+     * Why the site's configuration would be unusable with this group configuration and these overrides (duplicate
+     * policy ids or priorities); empty when usable. Does not look at the mesh, so checking every site of a group
+     * costs nothing per other site.
+     */
+    public static List<String> conflicts(String siteId, GroupConfig base, SiteOverrides overrides) {
+        return policies(siteId, base, overrides).conflicts();
+    }
+
+    /** The configuration without the key rotation fields: the part an appliance reports as observed. */
+    public static BundleConfig withoutKeys(BundleConfig config) {
+        return new BundleConfig(config.sites(), config.policies(), config.slaClasses());
     }
 
     /** A rendering with the key rotation fields the site's bundle carries now (see {@link KeyRotationRecord}). */

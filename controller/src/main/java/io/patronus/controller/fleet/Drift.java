@@ -3,7 +3,6 @@ package io.patronus.controller.fleet;
 import io.patronus.controller.store.ApplianceRecord;
 import io.patronus.controller.store.ControllerStore;
 import io.patronus.controller.store.GroupConfig;
-import io.patronus.controller.store.PublishedBundle;
 import io.patronus.controller.store.SiteOverrides;
 import io.patronus.controller.store.SiteRecord;
 import io.patronus.model.Policy;
@@ -37,23 +36,38 @@ public final class Drift {
     /**
      * The comparison for one appliance.
      *
-     * @param lines       {@link ConfigDiff} lines from desired to observed; empty when equal or nothing observed yet
-     * @param inSync      true when an observed configuration exists and equals the desired one
-     * @param observedAt  when the observed configuration was reported
+     * @param lines           {@link ConfigDiff} lines from desired to observed; empty when equal or nothing observed yet
+     * @param inSync          true when an observed configuration exists and equals the desired one
+     * @param observedAt      when the observed configuration was reported
+     * @param observedVersion the published version the observed configuration equals, when it does
+     * @param note            what the report cannot show, "" when nothing
      */
     public record Report(String siteId, long desiredVersion, long appliedVersion, int localChanges, boolean inSync,
                          Optional<Instant> observedAt, List<String> lines, Optional<BundleConfig> desired,
-                         Optional<BundleConfig> observed) {
+                         Optional<BundleConfig> observed, Optional<Long> observedVersion, String note) {
     }
 
     public Report report(String siteId) {
         ApplianceRecord a = appliance(siteId);
-        Optional<BundleConfig> desired = store.bundle(siteId).map(PublishedBundle::config);
-        Optional<BundleConfig> observed = a.observedConfig();
+        Optional<BundleConfig> desired = publisher.published(siteId).map(ConfigPublisher.PublishedConfig::config);
+        Optional<BundleConfig> observed = observed(a);
+        String note = "";
+        if (observed.isEmpty() && a.observedVersion().isPresent()) {
+            note = "the appliance runs version " + a.observedVersion().get() + " exactly as published (no local changes); "
+                    + "that version's configuration is no longer kept, so it is not listed";
+        }
         List<String> lines = desired.isPresent() && observed.isPresent()
                 ? ConfigDiff.diff(desired.get(), observed.get()) : List.of();
         return new Report(siteId, a.desiredVersion(), a.appliedVersion(), a.localChanges(),
-                observed.isPresent() && lines.isEmpty(), a.observedAt(), lines, desired, observed);
+                observed.isPresent() && lines.isEmpty(), a.observedAt(), lines, desired, observed, a.observedVersion(), note);
+    }
+
+    /** What the appliance last reported running: kept whole, or the published version it equals while that is kept. */
+    private Optional<BundleConfig> observed(ApplianceRecord a) {
+        if (a.observedVersion().isPresent()) {
+            return publisher.config(a.siteId(), a.observedVersion().get()).map(ConfigRenderer::withoutKeys);
+        }
+        return a.observedConfig();
     }
 
     /** What {@link #adopt} did: the site's new overrides, the version published, and differences it cannot adopt. */
@@ -68,6 +82,10 @@ public final class Drift {
      */
     public Adoption adopt(String siteId, String actor, String remote) {
         ApplianceRecord a = appliance(siteId);
+        if (a.observedConfig().isEmpty() && a.observedVersion().isPresent()) {
+            throw FleetException.conflict("appliance " + siteId + " runs version " + a.observedVersion().get()
+                    + " exactly as published: there are no local changes to adopt", null);
+        }
         BundleConfig observed = a.observedConfig().orElseThrow(() -> FleetException.conflict("appliance " + siteId
                 + " has not reported its configuration yet; nothing to adopt", null));
         SiteOverrides overrides = store.transact(actor, tx -> {
@@ -75,7 +93,7 @@ public final class Drift {
             GroupConfig base = tx.store().group(site.group()).map(g -> g.revision(site.groupRevision()))
                     .orElse(GroupConfig.empty());
             SiteOverrides o = overridesFor(base, observed);
-            List<String> conflicts = ConfigRenderer.render(site, tx.store().sites(), base, o).conflicts();
+            List<String> conflicts = ConfigRenderer.conflicts(site.id(), base, o);
             if (!conflicts.isEmpty()) {
                 throw FleetException.conflict("the observed configuration cannot be adopted: " + String.join("; ", conflicts), null);
             }

@@ -4,7 +4,7 @@ import io.patronus.controller.config.Units;
 import io.patronus.controller.store.ApplianceRecord;
 import io.patronus.controller.store.ControllerStore;
 import io.patronus.controller.store.KeyRotationRecord;
-import io.patronus.controller.store.PublishedBundle;
+import io.patronus.controller.store.BundleVersion;
 import io.patronus.controller.store.SiteRecord;
 import io.patronus.provisioning.KeyReport;
 import io.patronus.provisioning.PeerKeys;
@@ -301,8 +301,8 @@ public final class KeyRotations {
             Map<String, Long> carried = new HashMap<>(cur.distributedIn());
             List<String> waiting = new ArrayList<>();
             for (ApplianceRecord peer : peers(cur.siteId())) {
-                Optional<PublishedBundle> b = tx.store().bundle(peer.siteId());
-                boolean carries = b.flatMap(x -> x.config().peerKeys(cur.siteId())).flatMap(PeerKeys::next)
+                Optional<BundleVersion> b = tx.store().bundle(peer.siteId());
+                boolean carries = b.flatMap(x -> publisher.peerKeys(x, cur.siteId())).flatMap(PeerKeys::next)
                         .equals(cur.nextPublicKey());
                 if (carries) {
                     carried.putIfAbsent(peer.siteId(), b.get().version());

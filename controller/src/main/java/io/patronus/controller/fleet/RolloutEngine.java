@@ -83,7 +83,7 @@ public final class RolloutEngine {
                 List<SiteRecord> members = all.stream().filter(s -> s.group().equals(groupName)).toList();
                 List<String> conflicts = new ArrayList<>();
                 for (SiteRecord s : members) {
-                    conflicts.addAll(ConfigRenderer.render(s, all, config, s.overrides()).conflicts());
+                    conflicts.addAll(ConfigRenderer.conflicts(s.id(), config, s.overrides()));
                 }
                 if (!conflicts.isEmpty()) {
                     throw FleetException.conflict("the new configuration of group " + groupName + " conflicts with site "

@@ -19,15 +19,23 @@ import java.util.Optional;
  * @param appliedVersion            version it last reported applied (0 none)
  * @param rejectedVersion           version it last refused or rolled back (0 none), with {@code rejectReason}
  * @param state                     last reported {@code DeviceState} name ({@code ENROLLED} until the first report)
- * @param observedConfig            the configuration it last reported running, for drift
+ * @param lastSeen                  the last report; kept in memory and checkpointed, not journalled per heartbeat,
+ *                                  so after a crash it may be up to one checkpoint interval old
+ * @param paths                     the last reported path summary (in memory and checkpointed, like lastSeen)
+ * @param observedConfig            the configuration it last reported running, for drift, when it is not a published
+ *                                  one ({@code observedVersion} empty)
+ * @param observedAt                when it was last reported (in memory and checkpointed, like lastSeen)
  * @param progress                  newest last, at most {@link #PROGRESS_KEPT}
+ * @param observedDigest            content digest of the last reported configuration ({@link ObservedConfig})
+ * @param observedVersion           the published version the last reported configuration equals, when it does
  */
 public record ApplianceRecord(String siteId, String serial, String applianceVersion, String certificateSerial,
                               Instant certificateNotAfter, Optional<String> previousCertificateSerial,
                               Optional<Instant> previousCertificateNotAfter, Instant enrolledAt, Optional<Instant> lastSeen,
                               long desiredVersion, long appliedVersion, long rejectedVersion, String rejectReason,
                               String state, PathSummary paths, Optional<BundleConfig> observedConfig,
-                              Optional<Instant> observedAt, int localChanges, List<Progress> progress) {
+                              Optional<Instant> observedAt, int localChanges, List<Progress> progress,
+                              Optional<String> observedDigest, Optional<Long> observedVersion) {
     public static final int PROGRESS_KEPT = 200;
 
     public ApplianceRecord {
@@ -46,6 +54,29 @@ public record ApplianceRecord(String siteId, String serial, String applianceVers
         observedConfig = observedConfig == null ? Optional.empty() : observedConfig;
         observedAt = observedAt == null ? Optional.empty() : observedAt;
         progress = progress == null ? List.of() : List.copyOf(progress);
+        observedDigest = observedDigest == null ? Optional.empty() : observedDigest;
+        observedVersion = observedVersion == null ? Optional.empty() : observedVersion;
+    }
+
+    /** A record without an observed configuration digest (as written before digests were kept). */
+    public ApplianceRecord(String siteId, String serial, String applianceVersion, String certificateSerial,
+                           Instant certificateNotAfter, Optional<String> previousCertificateSerial,
+                           Optional<Instant> previousCertificateNotAfter, Instant enrolledAt, Optional<Instant> lastSeen,
+                           long desiredVersion, long appliedVersion, long rejectedVersion, String rejectReason,
+                           String state, PathSummary paths, Optional<BundleConfig> observedConfig,
+                           Optional<Instant> observedAt, int localChanges, List<Progress> progress) {
+        this(siteId, serial, applianceVersion, certificateSerial, certificateNotAfter, previousCertificateSerial,
+                previousCertificateNotAfter, enrolledAt, lastSeen, desiredVersion, appliedVersion, rejectedVersion,
+                rejectReason, state, paths, observedConfig, observedAt, localChanges, progress, Optional.empty(),
+                Optional.empty());
+    }
+
+    /** What it last reported running, as stored; empty when it never reported a configuration. */
+    public Optional<ObservedConfig> observed() {
+        if (observedVersion.isPresent()) {
+            return Optional.of(ObservedConfig.published(observedDigest.orElse(""), observedVersion.get()));
+        }
+        return observedConfig.map(c -> ObservedConfig.differing(observedDigest.orElse(""), c));
     }
 
     /** A copy with one more progress entry, dropping the oldest beyond {@link #PROGRESS_KEPT}. */
@@ -83,6 +114,8 @@ public record ApplianceRecord(String siteId, String serial, String applianceVers
         private Optional<Instant> observedAt;
         private int localChanges;
         private List<Progress> progress;
+        private Optional<String> observedDigest;
+        private Optional<Long> observedVersion;
 
         private Builder(ApplianceRecord r) {
             siteId = r.siteId;
@@ -104,6 +137,8 @@ public record ApplianceRecord(String siteId, String serial, String applianceVers
             observedAt = r.observedAt;
             localChanges = r.localChanges;
             progress = r.progress;
+            observedDigest = r.observedDigest;
+            observedVersion = r.observedVersion;
         }
 
         public Builder certificate(String serialHex, Instant notAfter) {
@@ -149,9 +184,25 @@ public record ApplianceRecord(String siteId, String serial, String applianceVers
             return this;
         }
 
+        /** A reported configuration kept whole, without digest (tests and records before digests). */
         public Builder observed(Optional<BundleConfig> config, Optional<Instant> at) {
             this.observedConfig = config;
             this.observedAt = at;
+            this.observedDigest = Optional.empty();
+            this.observedVersion = Optional.empty();
+            return this;
+        }
+
+        /** A reported configuration as {@link ObservedConfig}: by published version, or whole. */
+        public Builder observed(ObservedConfig observed) {
+            this.observedDigest = Optional.of(observed.digest());
+            this.observedVersion = observed.publishedVersion() > 0 ? Optional.of(observed.publishedVersion()) : Optional.empty();
+            this.observedConfig = observed.config();
+            return this;
+        }
+
+        public Builder observedAt(Instant at) {
+            this.observedAt = Optional.of(at);
             return this;
         }
 
@@ -169,7 +220,7 @@ public record ApplianceRecord(String siteId, String serial, String applianceVers
             return new ApplianceRecord(siteId, serial, applianceVersion, certificateSerial, certificateNotAfter,
                     previousCertificateSerial, previousCertificateNotAfter, enrolledAt, lastSeen, desiredVersion,
                     appliedVersion, rejectedVersion, rejectReason, state, paths, observedConfig, observedAt, localChanges,
-                    progress);
+                    progress, observedDigest, observedVersion);
         }
     }
 }

@@ -3,14 +3,23 @@ package io.patronus.controller.store;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 
+import io.patronus.provisioning.PathSummary;
+
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One atomic change to the controller's state as written to the write-ahead log (record type {@code STATE_MUTATION})
- * before it is applied: a list of whole-object puts and deletes applied together, with who made it and when. A change
+ * before it is applied: a list of puts, deletes and updates applied together, with who made it and when. A change
  * is replayed exactly once after the checkpoint it follows, so an enrolment (token used, appliance created, audit
  * line) is never half there.
+ *
+ * <p>Ops that happen per appliance and per fleet change record the fact, not the object: {@link Op.Publish} is a
+ * version and a digest (the bundle is rendered and signed again on demand), {@link Op.Status} the durable part of a
+ * status report (never the appliance's whole history). An op is applied to the state it finds, so replaying the log
+ * after the checkpoint it follows gives the state the live store had; {@link Op.PruneEvents} and
+ * {@link Op.PruneAudit} carry their cut-off for the same reason, not the list of what they removed.
  */
 public record Change(List<Op> ops, String actor, Instant at) {
     public Change {
@@ -27,6 +36,10 @@ public record Change(List<Op> ops, String actor, Instant at) {
             @JsonSubTypes.Type(value = Op.PutAppliance.class, name = "appliance.put"),
             @JsonSubTypes.Type(value = Op.DeleteAppliance.class, name = "appliance.delete"),
             @JsonSubTypes.Type(value = Op.PutBundle.class, name = "bundle.put"),
+            @JsonSubTypes.Type(value = Op.Publish.class, name = "bundle.publish"),
+            @JsonSubTypes.Type(value = Op.Status.class, name = "appliance.status"),
+            @JsonSubTypes.Type(value = Op.PruneEvents.class, name = "events.prune"),
+            @JsonSubTypes.Type(value = Op.PruneAudit.class, name = "audit.prune"),
             @JsonSubTypes.Type(value = Op.DeleteBundle.class, name = "bundle.delete"),
             @JsonSubTypes.Type(value = Op.PutEvents.class, name = "events.put"),
             @JsonSubTypes.Type(value = Op.PutAudit.class, name = "audit.put"),
@@ -52,7 +65,51 @@ public record Change(List<Op> ops, String actor, Instant at) {
         record DeleteAppliance(String siteId) implements Op {
         }
 
-        record PutBundle(PublishedBundle bundle) implements Op {
+        /** A whole bundle, as logs before checkpoint schema 2 hold it; read, never written (see {@link LegacyBundle}). */
+        record PutBundle(LegacyBundle bundle) implements Op {
+        }
+
+        /**
+         * A new bundle version for a site's appliance ({@link BundleVersion}); also raises the appliance's desired
+         * version to it.
+         */
+        record Publish(String siteId, long version, Instant issuedAt, String digest) implements Op {
+        }
+
+        /**
+         * The durable part of a status report: the appliance's state, versions, path summary and local change count as
+         * reported at {@code at}, the observed configuration when it changed ({@code observed}, else the stored one is
+         * kept), and the progress line to append, if any.
+         */
+        record Status(String siteId, Instant at, String state, long appliedVersion, long rejectedVersion,
+                      String rejectReason, PathSummary paths, int localChanges, Optional<ObservedConfig> observed,
+                      Optional<Progress> progress) implements Op {
+            public Status {
+                observed = observed == null ? Optional.empty() : observed;
+                progress = progress == null ? Optional.empty() : progress;
+            }
+
+            /** The appliance record after this report: how the store applies it (and a batch previews it). */
+            public ApplianceRecord applyTo(ApplianceRecord a) {
+                ApplianceRecord.Builder b = a.toBuilder()
+                        .lastSeen(at)
+                        .state(state)
+                        .appliedVersion(appliedVersion)
+                        .rejected(rejectedVersion, rejectReason)
+                        .paths(paths)
+                        .localChanges(localChanges);
+                observed.ifPresent(o -> b.observed(o).observedAt(at));
+                ApplianceRecord updated = b.build();
+                return progress.isPresent() ? updated.withProgress(progress.get()) : updated;
+            }
+        }
+
+        /** Removes the telemetry events the controller received before {@code before}. */
+        record PruneEvents(Instant before) implements Op {
+        }
+
+        /** Removes the audit records older than {@code before}. */
+        record PruneAudit(Instant before) implements Op {
         }
 
         record DeleteBundle(String siteId) implements Op {

@@ -2,15 +2,19 @@ package io.patronus.controller.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.patronus.model.Json;
+import io.patronus.provisioning.PathSummary;
 import io.patronus.wal.LogRecord;
 import io.patronus.wal.RecordType;
 import io.patronus.wal.RecoveryReport;
 import io.patronus.wal.WalException;
+import io.patronus.wal.WalStats;
 import io.patronus.wal.WriteAheadLog;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -25,8 +29,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * The controller's durable state: sites, groups, enrolment tokens, appliances, published bundles, telemetry events,
- * audit records, rollouts and the latest WireGuard key rotation of each site.
+ * The controller's durable state: sites, groups, enrolment tokens, appliances, published bundle versions, telemetry
+ * events, audit records, rollouts and the latest WireGuard key rotation of each site.
  *
  * <h2>Guarantees</h2>
  * A {@link #transact transaction} returns only after its {@link Change} is durable in the write-ahead log
@@ -35,6 +39,16 @@ import java.util.function.Predicate;
  * and retires the log segments it covers. Opening loads the last checkpoint and replays every change after it, so
  * whatever was acknowledged before a crash (kill -9 included) is there after it, and a change is applied whole or
  * not at all.
+ *
+ * <p>Two exceptions, on purpose, both small: an appliance's {@code lastSeen}, path summary and {@code observedAt} from
+ * a status report that changed nothing else ({@link #seen}) are kept in memory and written by the next checkpoint,
+ * not journalled: a heartbeat every 15 s from each of a thousand appliances would otherwise be an fsync each. A
+ * crash loses at most {@link #checkpointIfDue the soft checkpoint interval} of them, and the next heartbeat
+ * restores them. Published bundles are kept as {@link BundleVersion facts}, not as bundles (see there).
+ *
+ * <h2>Bounds</h2>
+ * Telemetry events and audit records are removed by {@link #prune} once older than the configured retention; every
+ * other map holds one entry per site, group, token, appliance or rollout.
  *
  * <h2>Concurrency</h2>
  * Transactions are serialised by one lock held from the body's reads through the durable append to the apply, so a
@@ -47,7 +61,11 @@ public final class ControllerStore implements AutoCloseable {
     private static final String GROUPS = "groups";
     private static final String TOKENS = "tokens";
     private static final String APPLIANCES = "appliances";
-    private static final String BUNDLES = "bundles";
+    /** Whole bundles, in checkpoints before schema 2; read, never written. */
+    private static final String LEGACY_BUNDLES = "bundles";
+    private static final String PUBLISHED = "published";
+    private static final String COUNTERS = "counters";
+    private static final String LAST_AUDIT_ID = "lastAuditId";
     private static final String EVENTS = "events";
     private static final String TELEMETRY = "telemetry";
     private static final String AUDIT = "audit";
@@ -61,7 +79,7 @@ public final class ControllerStore implements AutoCloseable {
     private final ConcurrentSkipListMap<String, TokenRecord> tokens = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<String, String> tokenIdsByHash = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<String, ApplianceRecord> appliances = new ConcurrentSkipListMap<>();
-    private final ConcurrentSkipListMap<String, PublishedBundle> bundles = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, BundleVersion> published = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<String, StoredEvent> events = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<String, TelemetryCounter> telemetry = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<Long, AuditRecord> audit = new ConcurrentSkipListMap<>();
@@ -72,6 +90,10 @@ public final class ControllerStore implements AutoCloseable {
     private final long replayed;
     private long appliedSequence;
     private int sinceCheckpoint;
+    private long lastAuditId;
+    /** In-memory changes ({@link #seen}) not in the last checkpoint. Guarded by {@link #lock}. */
+    private boolean softChanges;
+    private long lastCheckpointNanos = System.nanoTime();
     private volatile boolean closed;
 
     private ControllerStore(StoreOptions options, WriteAheadLog wal, Snapshot snapshot) {
@@ -146,10 +168,13 @@ public final class ControllerStore implements AutoCloseable {
             tokenIdsByHash.put(v.secretSha256(), k);
         });
         loadMap(s, APPLIANCES, ApplianceRecord.class, (k, v) -> appliances.put(k, v));
-        loadMap(s, BUNDLES, PublishedBundle.class, (k, v) -> bundles.put(k, v));
+        loadMap(s, LEGACY_BUNDLES, LegacyBundle.class, (k, v) -> published.put(k, v.asVersion()));
+        loadMap(s, PUBLISHED, BundleVersion.class, (k, v) -> published.put(k, v));
         loadMap(s, EVENTS, StoredEvent.class, (k, v) -> events.put(k, v));
         loadMap(s, TELEMETRY, TelemetryCounter.class, (k, v) -> telemetry.put(k, v));
         loadMap(s, AUDIT, AuditRecord.class, (k, v) -> audit.put(Long.parseLong(k), v));
+        lastAuditId = Math.max(audit.isEmpty() ? 0 : audit.lastKey(),
+                Long.parseLong(s.maps().getOrDefault(COUNTERS, Map.of()).getOrDefault(LAST_AUDIT_ID, "0")));
         loadMap(s, ROLLOUTS, RolloutRecord.class, (k, v) -> rollouts.put(k, v));
         loadMap(s, KEY_ROTATIONS, KeyRotationRecord.class, (k, v) -> keyRotations.put(k, v));
     }
@@ -164,7 +189,8 @@ public final class ControllerStore implements AutoCloseable {
         maps.put(GROUPS, encodeAll(groups));
         maps.put(TOKENS, encodeAll(tokens));
         maps.put(APPLIANCES, encodeAll(appliances));
-        maps.put(BUNDLES, encodeAll(bundles));
+        maps.put(PUBLISHED, encodeAll(published));
+        maps.put(COUNTERS, Map.of(LAST_AUDIT_ID, Long.toString(lastAuditId)));
         maps.put(EVENTS, encodeAll(events));
         maps.put(TELEMETRY, encodeAll(telemetry));
         Map<String, String> a = new HashMap<>();
@@ -267,7 +293,7 @@ public final class ControllerStore implements AutoCloseable {
     }
 
     private long nextAuditId() {
-        return audit.isEmpty() ? 1 : audit.lastKey() + 1;
+        return lastAuditId + 1;
     }
 
     private void apply(Change change) {
@@ -282,10 +308,17 @@ public final class ControllerStore implements AutoCloseable {
                 }
                 case Change.Op.PutAppliance p -> appliances.put(p.appliance().siteId(), p.appliance());
                 case Change.Op.DeleteAppliance d -> appliances.remove(d.siteId());
-                case Change.Op.PutBundle p -> bundles.put(p.bundle().siteId(), p.bundle());
-                case Change.Op.DeleteBundle d -> bundles.remove(d.siteId());
+                case Change.Op.PutBundle p -> published.put(p.bundle().siteId(), p.bundle().asVersion());
+                case Change.Op.Publish p -> applyPublish(p);
+                case Change.Op.DeleteBundle d -> published.remove(d.siteId());
+                case Change.Op.Status p -> applyStatus(p);
                 case Change.Op.PutEvents p -> applyEvents(p);
-                case Change.Op.PutAudit p -> audit.put(p.audit().id(), p.audit());
+                case Change.Op.PruneEvents p -> pruneEvents(p.before());
+                case Change.Op.PutAudit p -> {
+                    audit.put(p.audit().id(), p.audit());
+                    lastAuditId = Math.max(lastAuditId, p.audit().id());
+                }
+                case Change.Op.PruneAudit p -> audit.values().removeIf(a -> a.at().isBefore(p.before()));
                 case Change.Op.PutRollout p -> rollouts.put(p.rollout().id(), p.rollout());
                 case Change.Op.PutKeyRotation p -> keyRotations.put(p.rotation().siteId(), p.rotation());
                 case Change.Op.DeleteKeyRotation d -> keyRotations.remove(d.siteId());
@@ -310,7 +343,41 @@ public final class ControllerStore implements AutoCloseable {
             }
             highest = Math.max(highest, e.sequence());
         }
-        telemetry.put(p.siteId(), new TelemetryCounter(p.siteId(), stored, c.duplicates() + p.duplicates(), highest));
+        telemetry.put(p.siteId(), new TelemetryCounter(p.siteId(), stored, c.duplicates() + p.duplicates(), highest,
+                c.prunedThrough()));
+    }
+
+    private void applyPublish(Change.Op.Publish p) {
+        published.put(p.siteId(), new BundleVersion(p.siteId(), p.version(), p.issuedAt(), p.digest()));
+        ApplianceRecord a = appliances.get(p.siteId());
+        if (a != null && a.desiredVersion() < p.version()) {
+            appliances.put(a.siteId(), a.toBuilder().desiredVersion(p.version()).build());
+        }
+    }
+
+    private void applyStatus(Change.Op.Status s) {
+        ApplianceRecord a = appliances.get(s.siteId());
+        if (a == null) {
+            return; // deleted meanwhile: the report has nothing left to update
+        }
+        appliances.put(a.siteId(), s.applyTo(a));
+    }
+
+    /** Removes the events received before {@code before}, remembering per site the highest sequence removed. */
+    private void pruneEvents(Instant before) {
+        Map<String, Long> highest = new HashMap<>();
+        events.values().removeIf(e -> {
+            if (!e.receivedAt().isBefore(before)) {
+                return false;
+            }
+            highest.merge(e.siteId(), e.sequence(), Math::max);
+            return true;
+        });
+        highest.forEach((site, seq) -> {
+            TelemetryCounter c = telemetry.getOrDefault(site, new TelemetryCounter(site, 0, 0, 0));
+            telemetry.put(site, new TelemetryCounter(site, c.stored(), c.duplicates(), c.highestSequence(),
+                    Math.max(c.prunedThrough(), seq)));
+        });
     }
 
     /** Registers a callback run after each applied change (not for the changes replayed at open). */
@@ -358,8 +425,64 @@ public final class ControllerStore implements AutoCloseable {
         return Optional.ofNullable(appliances.get(siteId));
     }
 
-    public Optional<PublishedBundle> bundle(String siteId) {
-        return Optional.ofNullable(bundles.get(siteId));
+    /** The newest bundle version published for the site's appliance (the fact; the publisher renders the bundle). */
+    public Optional<BundleVersion> bundle(String siteId) {
+        return Optional.ofNullable(published.get(siteId));
+    }
+
+    // ---- in-memory updates, retention ----------------------------------------------------------------------------------
+
+    /**
+     * Records a status report that changed nothing durable (a heartbeat): the appliance's {@code lastSeen}, path
+     * summary and, when it sent its configuration, {@code observedAt}. Kept in memory and written by the next
+     * checkpoint, not journalled (see the class comment). Does nothing for an unknown appliance. Thread-safe.
+     */
+    public void seen(String siteId, Instant at, PathSummary paths, boolean observedReported) {
+        lock.lock();
+        try {
+            ensureOpen();
+            ApplianceRecord a = appliances.get(siteId);
+            if (a == null) {
+                return;
+            }
+            ApplianceRecord.Builder b = a.toBuilder().lastSeen(at).paths(paths);
+            if (observedReported) {
+                b.observedAt(at);
+            }
+            appliances.put(siteId, b.build());
+            softChanges = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What {@link #prune} removed. */
+    public record Pruned(long events, long auditRecords) {
+    }
+
+    /**
+     * Removes the telemetry events received before {@code eventsBefore} and the audit records older than
+     * {@code auditBefore} (empty: keep them), in one durable change with an audit line saying how many; nothing is
+     * written when nothing is old enough. A telemetry event resent after its first copy was removed still counts as a
+     * duplicate ({@link TelemetryCounter#prunedThrough()}). Thread-safe.
+     */
+    public Pruned prune(String actor, Optional<Instant> eventsBefore, Optional<Instant> auditBefore) {
+        return transact(actor, tx -> {
+            long e = eventsBefore.map(t -> events.values().stream().filter(x -> x.receivedAt().isBefore(t)).count()).orElse(0L);
+            long a = auditBefore.map(t -> audit.values().stream().filter(x -> x.at().isBefore(t)).count()).orElse(0L);
+            if (e > 0) {
+                tx.put(new Change.Op.PruneEvents(eventsBefore.get()));
+            }
+            if (a > 0) {
+                tx.put(new Change.Op.PruneAudit(auditBefore.get()));
+            }
+            if (e > 0 || a > 0) {
+                tx.audit(actor, "retention.prune", "store", "removed " + e + " telemetry event(s) received before "
+                        + eventsBefore.map(Instant::toString).orElse("-") + " and " + a + " audit record(s) before "
+                        + auditBefore.map(Instant::toString).orElse("-"), "");
+            }
+            return new Pruned(e, a);
+        });
     }
 
     /** Whether the event (site, sequence) is stored. */
@@ -408,6 +531,26 @@ public final class ControllerStore implements AutoCloseable {
 
     // ---- checkpoints, lifecycle ---------------------------------------------------------------------------------------
 
+    /**
+     * Writes a checkpoint when changes were journalled since the last one, or when only in-memory changes
+     * ({@link #seen}) were made and the last checkpoint is at least {@code softInterval} old; true when it wrote
+     * one. Thread-safe.
+     */
+    public boolean checkpointIfDue(Duration softInterval) {
+        lock.lock();
+        try {
+            ensureOpen();
+            boolean soft = softChanges && System.nanoTime() - lastCheckpointNanos >= softInterval.toNanos();
+            if (sinceCheckpoint == 0 && !soft) {
+                return false;
+            }
+            checkpointLocked();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Writes a checkpoint of every map and retires the log segments it covers. Thread-safe. */
     public void checkpoint() {
         lock.lock();
@@ -422,12 +565,24 @@ public final class ControllerStore implements AutoCloseable {
     private void checkpointLocked() {
         snapshot().write(options.dataDir());
         sinceCheckpoint = 0;
+        softChanges = false;
+        lastCheckpointNanos = System.nanoTime();
         wal.checkpoint(appliedSequence);
+    }
+
+    /** The time by the store's clock (the one transactions are stamped with). */
+    public Instant now() {
+        return options.clock().instant();
     }
 
     /** The last log sequence applied. */
     public long appliedSequence() {
         return appliedSequence;
+    }
+
+    /** The write-ahead log's counters (appends, bytes written, fsyncs), for diagnostics and the benchmark. */
+    public WalStats walStats() {
+        return wal.stats();
     }
 
     /** How many changes the last open replayed from the log. */

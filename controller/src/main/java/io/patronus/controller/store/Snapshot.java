@@ -21,12 +21,16 @@ import java.util.Optional;
  * the new one, whole. The appliance's store does the same for the same reason (MapDB's own transaction log did not
  * survive SIGKILL during commit).
  *
+ * <p>Schema 2 keeps published bundles as {@link BundleVersion}s in the map {@code published} and the audit id counter
+ * in {@code counters}; a schema 1 checkpoint is still read (its whole bundles in {@code bundles} become versions
+ * without digest, published again at the next start). A controller of schema 1 refuses a schema 2 checkpoint.
+ *
  * @param appliedSequence the last log sequence the maps include
  * @param maps            map name to (key to JSON document)
  */
 record Snapshot(int schemaVersion, long appliedSequence, Map<String, Map<String, String>> maps) {
     static final String FILE = "controller.db";
-    static final int SCHEMA = 1;
+    static final int SCHEMA = 2;
     private static final String META = "meta";
 
     static Optional<Snapshot> read(Path dir) {

@@ -52,8 +52,9 @@ public final class Tx {
         return put(new Change.Op.PutGroup(g));
     }
 
-    public Tx putBundle(PublishedBundle b) {
-        return put(new Change.Op.PutBundle(b));
+    /** A new bundle version for a site's appliance (see {@link BundleVersion}); raises its desired version too. */
+    public Tx publish(BundleVersion b) {
+        return put(new Change.Op.Publish(b.siteId(), b.version(), b.issuedAt(), b.digest()));
     }
 
     public Tx putRollout(RolloutRecord r) {
@@ -73,6 +74,33 @@ public final class Tx {
     public Tx refusal(String actor, String action, String target, String code, String message, String remote) {
         return put(new Change.Op.PutAudit(new AuditRecord(nextAuditId++, now, actor, action, target, "refused", code,
                 message, remote)));
+    }
+
+    /** A point to {@link #rollback} to: what the transaction had collected when it was taken. */
+    public record Savepoint(int ops, long nextAuditId) {
+    }
+
+    /** The current point, for {@link #rollback}. */
+    public Savepoint savepoint() {
+        return new Savepoint(ops.size(), nextAuditId);
+    }
+
+    /**
+     * Drops what was collected after {@code point}: one step of a transaction that runs several callers' steps (a
+     * batch of status reports) fails alone.
+     */
+    public void rollback(Savepoint point) {
+        if (point.ops() > ops.size()) {
+            throw new IllegalArgumentException("savepoint at " + point.ops() + " ops is ahead of this transaction's "
+                    + ops.size() + " ops");
+        }
+        ops.subList(point.ops(), ops.size()).clear();
+        nextAuditId = point.nextAuditId();
+    }
+
+    /** Whether this transaction has collected any change yet. */
+    public boolean hasChanges() {
+        return !ops.isEmpty();
     }
 
     List<Change.Op> ops() {

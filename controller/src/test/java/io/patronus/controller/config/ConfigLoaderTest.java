@@ -32,6 +32,16 @@ class ConfigLoaderTest {
         assertEquals(List.of("1", "50%", "100%"), c.rolloutWaves());
         assertTrue(c.tlsNames().containsAll(List.of("localhost", "127.0.0.1")), c.tlsNames().toString());
         assertEquals(Optional.empty(), c.publicUrl());
+        assertEquals(Duration.ofDays(30), c.telemetryRetention());
+        assertEquals(Duration.ofDays(365), c.auditRetention());
+    }
+
+    @Test
+    void builder_retention_zeroKeepsForever_belowAnHourRefused() {
+        assertEquals(Duration.ZERO, ControllerConfig.builder().telemetryRetention(Duration.ZERO).build().telemetryRetention());
+        ConfigException e = assertThrows(ConfigException.class, () -> ControllerConfig.builder()
+                .telemetryRetention(Duration.ofMinutes(10)).auditRetention(Duration.ofSeconds(1)).build());
+        assertEquals(List.of("telemetryRetention", "auditRetention"), e.problems().stream().map(ConfigProblem::key).toList());
     }
 
     @Test

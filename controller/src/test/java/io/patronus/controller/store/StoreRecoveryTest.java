@@ -103,6 +103,24 @@ class StoreRecoveryTest {
     }
 
     @Test
+    void open_checkpointOfSchema1_wholeBundlesReadAsVersionsWithoutDigest() throws IOException {
+        Files.createDirectories(dir);
+        LegacyBundle old = new LegacyBundle("branch-1", 5, Instant.parse("2026-01-01T00:00:00Z"),
+                Json.mapper().createObjectNode().putArray("sites").addObject(), Json.mapper().createObjectNode().put("payload", "x"));
+        new Snapshot(1, 0, Map.of("bundles", Map.of("branch-1", Json.mapper().writeValueAsString(old)),
+                "audit", Map.of("7", Json.mapper().writeValueAsString(new AuditRecord(7, old.issuedAt(), "admin", "x", "y",
+                        "ok", "", "", ""))))).write(dir);
+        try (ControllerStore store = ControllerStore.open(StoreOptions.of(dir, 1 << 20, Clock.systemUTC()))) {
+            assertEquals(new BundleVersion("branch-1", 5, old.issuedAt(), ""), store.bundle("branch-1").orElseThrow());
+            store.audit("admin", "next", "z", "", "");
+            assertEquals(8, store.audit(a -> a.action().equals("next")).getFirst().id());
+        }
+        try (ControllerStore store = ControllerStore.open(StoreOptions.of(dir, 1 << 20, Clock.systemUTC()))) {
+            assertEquals(5, store.bundle("branch-1").orElseThrow().version(), "kept as a version by the new checkpoint");
+        }
+    }
+
+    @Test
     void open_directoryInUse_refusedNamingIt() {
         try (ControllerStore store = ControllerStore.open(StoreOptions.of(dir, 1 << 20, Clock.systemUTC()))) {
             assertTrue(store.sites().isEmpty());

@@ -77,6 +77,25 @@ public final class FakeAppliance {
         return onboarding;
     }
 
+    /**
+     * The same appliance (keys, certificate, onboarding) talking to another controller on the same data: the one a
+     * test started on a copy of the data directory, as after a kill -9.
+     */
+    public FakeAppliance movedTo(TestFleet other) {
+        FakeAppliance moved = new FakeAppliance(other, serial, wireguardKey, keys);
+        moved.certificate = certificate;
+        moved.onboarding = onboarding;
+        moved.device = certificate == null ? null : moved.deviceClient();
+        return moved;
+    }
+
+    private FakeAppliance(TestFleet fleet, String serial, String wireguardKey, KeyPair keys) {
+        this.fleet = fleet;
+        this.serial = serial;
+        this.wireguardKey = wireguardKey;
+        this.keys = keys;
+    }
+
     public EnvelopeVerifier verifier() {
         return new EnvelopeVerifier(fleet.controller().caCertificate(), fleet.clockView());
     }
