@@ -37,13 +37,18 @@ final class LabController implements AutoCloseable {
     }
 
     static LabController start(Lab lab, Path dir) throws IOException {
+        return start(lab, dir, "");
+    }
+
+    /** As above, with more top-level YAML appended to the controller's configuration (e.g. keyRotationGrace). */
+    static LabController start(Lab lab, Path dir, String extraYaml) throws IOException {
         LabController c = new LabController(lab, dir);
         Files.writeString(c.config, """
                 host: 0.0.0.0
                 port: 8443
                 dataDir: %s
                 heartbeatInterval: 2s
-                """.formatted(c.dataDir));
+                """.formatted(c.dataDir) + extraYaml);
         c.launch();
         return c;
     }

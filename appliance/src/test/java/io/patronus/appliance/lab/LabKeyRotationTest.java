@@ -1,23 +1,15 @@
 package io.patronus.appliance.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.patronus.controller.ControllerMain;
-import io.patronus.model.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -44,107 +36,6 @@ class LabKeyRotationTest {
 
     @TempDir
     Path dir;
-
-    /** The controller as a process in LAB-ctl, started from the test class path as {@code serve} starts it. */
-    private static final class Ctl implements AutoCloseable {
-        static final String URL = "https://192.0.2.250:8443";
-        final Lab lab;
-        final Path data;
-        final Process process;
-        final List<String> output = new CopyOnWriteArrayList<>();
-        final String fingerprint;
-
-        Ctl(Lab lab, Path dir) throws IOException {
-            this.lab = lab;
-            this.data = dir.resolve("controller");
-            Path config = dir.resolve("controller.yaml");
-            Files.writeString(config, """
-                    host: 0.0.0.0
-                    port: 8443
-                    dataDir: %s
-                    heartbeatInterval: 2s
-                    keyRotationGrace: 30s
-                    """.formatted(data));
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            process = new ProcessBuilder("ip", "netns", "exec", lab.name() + "-ctl", java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
-                    "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-cp",
-                    System.getProperty("java.class.path"), ControllerMain.class.getName(), "serve", "--config", config.toString())
-                    .redirectErrorStream(true).start();
-            Thread.ofPlatform().daemon().start(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        output.add(line);
-                    }
-                } catch (IOException ignored) {
-                    // the process ended
-                }
-            });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (output.stream().noneMatch(l -> l.contains("CA fingerprint:"))) {
-                if (!process.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the controller did not start: " + String.join("\n", output));
-                }
-                sleep(100);
-            }
-            fingerprint = output.stream().filter(l -> l.contains("CA fingerprint:")).findFirst().orElseThrow()
-                    .replaceAll(".*CA fingerprint:\\s*", "").strip();
-        }
-
-        JsonNode admin(String method, String path, String body) {
-            String token;
-            try {
-                token = Files.readString(data.resolve("secrets/admin.token")).strip();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-            List<String> args = new ArrayList<>(List.of("curl", "-sS", "-m", "20", "-X", method, "-w", "\n%{http_code}",
-                    "--cacert", data.resolve("secrets/ca.pem").toString(), "-H", "Content-Type: application/json",
-                    "-H", "Authorization: Bearer " + token));
-            if (body != null) {
-                args.addAll(List.of("--data-binary", body));
-            }
-            args.add("https://127.0.0.1:8443" + path);
-            Lab.Result r = lab.exec("ctl", args.toArray(String[]::new));
-            String out = r.output().strip();
-            int nl = out.lastIndexOf('\n');
-            String status = nl < 0 ? out : out.substring(nl + 1);
-            String json = nl < 0 ? "" : out.substring(0, nl);
-            if (r.exitCode() != 0 || !status.startsWith("2")) {
-                throw new IllegalStateException("controller " + method + " " + path + " failed (" + status + "): " + json
-                        + "\nlast controller log lines:\n" + String.join("\n", output.subList(Math.max(0, output.size() - 20), output.size())));
-            }
-            try {
-                return json.isEmpty() ? Json.mapper().nullNode() : Json.mapper().readTree(json);
-            } catch (IOException e) {
-                throw new IllegalStateException("not JSON: " + json, e);
-            }
-        }
-
-        /** Stages the site, issues a token bound to its serial and writes the bootstrap file the appliance starts with. */
-        Path bootstrap(Path dir, int site) throws IOException {
-            admin("POST", "/v1/admin/sites", """
-                    {"id":"site%d","name":"Lab site %d","lanPrefixes":["100.64.%d.0/24"]}""".formatted(site, site, site));
-            String token = admin("POST", "/v1/admin/tokens", """
-                    {"siteId":"site%d","serial":"LAB-%d","ttl":"1h"}""".formatted(site, site)).path("token").asText();
-            Path f = dir.resolve("bootstrap-site" + site + ".json");
-            Files.writeString(f, """
-                    {"controllerUrl":"%s","caFingerprint":"%s","token":"%s","serial":"LAB-%d"}""".formatted(URL, fingerprint, token, site));
-            return f;
-        }
-
-        @Override
-        public void close() {
-            process.destroy();
-            try {
-                if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
 
     /**
      * {@code wg show IFACE WHAT} in a site's namespace: the appliance's wireguard-go sockets are in its data directory,
@@ -204,11 +95,13 @@ class LabKeyRotationTest {
 
     @Test
     void siteRotatesItsKey_underA200ppsFlowBothWays_losingAtMostOneSecondOfTraffic() throws Exception {
-        try (Lab lab = Lab.up(2, "fiber", "lte"); Ctl ctl = new Ctl(lab, dir)) {
+        try (Lab lab = Lab.up(2, "fiber", "lte"); LabController ctl = LabController.start(lab, dir, "keyRotationGrace: 30s\n")) {
             List<LabAppliance> apps = new ArrayList<>();
             try {
                 for (int i = 1; i <= 2; i++) {
-                    Path bootstrap = ctl.bootstrap(dir, i);
+                    ctl.admin("POST", "/v1/admin/sites", """
+                            {"id":"site%d","name":"Lab site %d","lanPrefixes":["100.64.%d.0/24"]}""".formatted(i, i, i));
+                    Path bootstrap = ctl.bootstrap(dir, "site" + i, "LAB-" + i);
                     apps.add(LabAppliance.start(lab, i, dir, null, """
                             federation: { bootstrapFile: %s, serial: LAB-%d, heartbeatInterval: 1s, longPollWait: 10s }
                             """.formatted(bootstrap, i)));
