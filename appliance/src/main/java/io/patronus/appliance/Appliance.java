@@ -14,6 +14,9 @@ import io.patronus.appliance.failover.PathHealthSource;
 import io.patronus.appliance.classify.PolicyClassifier;
 import io.patronus.appliance.classify.SlotAssignments;
 import io.patronus.appliance.api.ApiServer;
+import io.patronus.appliance.api.AuthRoutes;
+import io.patronus.appliance.api.EnrolmentRoutes;
+import io.patronus.appliance.federation.EnrolmentProgress;
 import io.patronus.appliance.api.V1Routes;
 import io.patronus.appliance.auth.PasswordHasher;
 import io.patronus.appliance.auth.TokenService;
@@ -108,11 +111,50 @@ public final class Appliance implements AutoCloseable {
      * none, and starts probing, the API and the federation threads.
      */
     public static Appliance start(ApplianceConfig given, Clock clock) {
+        return start(given, clock, (api, progress, password) -> {
+        });
+    }
+
+    /** Told once the reduced API of an appliance that has to enrol first is up (see {@link EnrolmentRoutes}). */
+    @FunctionalInterface
+    public interface EnrolmentListener {
+        void enrolling(URI api, EnrolmentProgress progress, Optional<String> generatedAdminPassword);
+    }
+
+    /**
+     * As {@link #start(ApplianceConfig, Clock)}; when the appliance has to enrol first, a reduced API (login, health,
+     * federation progress) serves on the API address while it does, and {@code listener} hears where.
+     */
+    public static Appliance start(ApplianceConfig given, Clock clock, EnrolmentListener listener) {
         Path dataDir = given.dataDir();
         StateStore store = StateStore.open(storeOptions(given, clock));
         Federation federation;
+        PasswordHasher hasher = PasswordHasher.owaspDefaults();
+        ApplianceMetrics metrics = new ApplianceMetrics();
+        Optional<String> adminPassword;
+        TokenService tokens;
         try {
-            federation = Federation.prepare(given, store, clock, VERSION);
+            adminPassword = bootstrapAdmin(store, hasher, clock);
+            tokens = TokenService.fromKeyFile(dataDir.resolve("secrets").resolve("jwt.key"), given.api().tokenTtl(), clock);
+            Optional<EnrolmentProgress> ahead = Federation.enrolmentAhead(given, clock);
+            WebServer enrolling = null;
+            try {
+                if (ahead.isPresent()) {
+                    AuthRoutes auth = new AuthRoutes(store, tokens, hasher, metrics, clock);
+                    EnrolmentRoutes reduced = new EnrolmentRoutes(auth, ahead.get(), VERSION, clock);
+                    enrolling = ApiServer.start(given.api().host(), given.api().port(), reduced.routes(), auth::authenticate,
+                            metrics, Optional.of(reduced::unavailable));
+                    listener.enrolling(uri(given.api().host(), enrolling.port()), ahead.get(), adminPassword);
+                }
+                federation = Federation.prepare(given, store, clock, VERSION, ahead);
+            } finally {
+                if (enrolling != null) {
+                    enrolling.stop();
+                }
+            }
+        } catch (IOException e) {
+            store.close();
+            throw new UncheckedIOException("cannot start the appliance: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -125,10 +167,6 @@ public final class Appliance implements AutoCloseable {
         ProbedPaths probed = null;
         ScheduledExecutorService housekeeping = null;
         try {
-            PasswordHasher hasher = PasswordHasher.owaspDefaults();
-            Optional<String> adminPassword = bootstrapAdmin(store, hasher, clock);
-            TokenService tokens = TokenService.fromKeyFile(dataDir.resolve("secrets").resolve("jwt.key"),
-                    config.api().tokenTtl(), clock);
             SlaClass sla = slaClass(config.slaClasses(), config.failover().slaClass());
             dataPlane = DataPlane.start(config, DataPlane.choose(config), store::sites, federation::peerKeys, clock);
             boolean real = !dataPlane.kind().equals("memory");
@@ -148,7 +186,6 @@ public final class Appliance implements AutoCloseable {
                     SlotAssignments.open(dataDir.resolve("classifier-slots.json")),
                     PolicyClassifier.kernelSide(config, !dataPlane.kind().equals("memory")), clock);
             EventJournal events = new EventJournal(store, EVENTS_KEPT);
-            ApplianceMetrics metrics = new ApplianceMetrics();
             PathMonitor pm = monitor;
             ProbedPaths pp = probed;
             java.util.function.Function<String, Optional<io.patronus.appliance.failover.PathHealth>> health =
@@ -247,13 +284,6 @@ public final class Appliance implements AutoCloseable {
             self[0] = new Appliance(config, store, monitor, dataPlane, classifier, failover, probed, metrics, server, adminPassword,
                     housekeeping, startedAt, routes, federation);
             return self[0];
-        } catch (IOException e) {
-            if (probed != null) {
-                probed.close();
-            }
-            federation.close();
-            cleanup(store, monitor, dataPlane, classifier, failover, housekeeping);
-            throw new UncheckedIOException("cannot start the appliance: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             if (probed != null) {
                 probed.close();
@@ -325,9 +355,12 @@ public final class Appliance implements AutoCloseable {
 
     /** The API's base URI, with the port actually bound. */
     public URI apiUri() {
-        String host = config.api().host();
+        return uri(config.api().host(), server.port());
+    }
+
+    private static URI uri(String host, int port) {
         String h = host.contains(":") ? "[" + host + "]" : host;
-        return URI.create("http://" + h + ":" + server.port());
+        return URI.create("http://" + h + ":" + port);
     }
 
     public int port() {

@@ -166,7 +166,16 @@ public final class ApplianceMain implements Callable<Integer> {
     }
 
     private int runDaemon(ApplianceConfig config) {
-        Appliance appliance = Appliance.start(config, Clock.systemUTC());
+        Appliance appliance = Appliance.start(config, Clock.systemUTC(), (api, progress, password) -> {
+            out.println();
+            out.println("Patronus appliance " + Appliance.VERSION + " is enrolling with its controller (serial "
+                    + progress.serial() + ", bootstrap file " + progress.bootstrapFile() + ")");
+            out.println("  API        " + api + " serves login, /v1/health and /v1/federation until it has enrolled");
+            password.ifPresent(pw -> out.println("  admin      user 'admin', password '" + pw
+                    + "'  (generated now and shown once; only its hash is stored)"));
+            out.println("  watch      bin/patronus --api " + api + " federation status");
+            out.flush();
+        });
         out.println();
         out.println("Patronus appliance " + Appliance.VERSION + " is running for site " + appliance.config().site().id());
         out.println("  API        " + appliance.apiUri() + "   (OpenAPI spec: docs/api/openapi.yaml)");

@@ -39,11 +39,20 @@ public final class ApiServer {
     /** Starts a server on {@code host:port} (port 0 picks a free one). */
     public static WebServer start(String host, int port, List<ApiRoute> routes, Function<String, Principal> authenticator,
                                   ApplianceMetrics metrics) {
+        return start(host, port, routes, authenticator, metrics, Optional.empty());
+    }
+
+    /**
+     * As above; {@code unavailable}, when given, answers every request that matches no route (instead of 404): the
+     * reduced API of an appliance still enrolling says why the rest of API v1 is not there yet.
+     */
+    public static WebServer start(String host, int port, List<ApiRoute> routes, Function<String, Principal> authenticator,
+                                  ApplianceMetrics metrics, Optional<Function<String, ApiException>> unavailable) {
         return WebServer.builder()
                 .host(host)
                 .port(port)
                 .shutdownHook(false)
-                .routing(r -> routing(r, routes, authenticator, metrics))
+                .routing(r -> routing(r, routes, authenticator, metrics, unavailable))
                 .build()
                 .start();
     }
@@ -51,6 +60,11 @@ public final class ApiServer {
     /** Registers the routes on a Helidon routing builder; shared by the daemon and the tests. */
     public static void routing(HttpRouting.Builder rules, List<ApiRoute> routes, Function<String, Principal> authenticator,
                                ApplianceMetrics metrics) {
+        routing(rules, routes, authenticator, metrics, Optional.empty());
+    }
+
+    private static void routing(HttpRouting.Builder rules, List<ApiRoute> routes, Function<String, Principal> authenticator,
+                                ApplianceMetrics metrics, Optional<Function<String, ApiException>> unavailable) {
         for (ApiRoute route : routes) {
             rules.route(Method.create(route.method()), route.path(),
                     (req, res) -> serve(route, req, res, authenticator, metrics));
@@ -59,7 +73,8 @@ public final class ApiServer {
             String path = req.path().path();
             String method = req.prologue().method().text();
             List<String> allowed = routes.stream().filter(r -> r.matchesPath(path)).map(ApiRoute::method).distinct().toList();
-            ApiException e = allowed.isEmpty()
+            ApiException e = allowed.isEmpty() && unavailable.isPresent() ? unavailable.get().apply(method + " " + path)
+                    : allowed.isEmpty()
                     ? ApiException.notFound("no such route: " + method + " " + path + " (see docs/api/openapi.yaml)")
                     : new ApiException(405, "method_not_allowed", method + " is not allowed on " + path
                     + "; allowed: " + String.join(", ", allowed), Optional.empty());

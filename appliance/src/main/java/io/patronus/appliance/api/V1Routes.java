@@ -14,8 +14,6 @@ import io.patronus.appliance.store.ConflictException;
 import io.patronus.appliance.store.NotFoundException;
 import io.patronus.appliance.store.StateStore;
 import io.patronus.appliance.store.StoreCheck;
-import io.patronus.wal.RecordType;
-import io.patronus.model.AuditEvent;
 import io.patronus.model.Json;
 import io.patronus.model.Link;
 import io.patronus.model.Path;
@@ -24,7 +22,6 @@ import io.patronus.model.Policy;
 import io.patronus.model.Role;
 import io.patronus.model.Site;
 import io.patronus.model.SiteStatus;
-import io.patronus.model.User;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -50,8 +47,7 @@ public final class V1Routes {
 
     private final StateStore store;
     private final PathMonitor paths;
-    private final TokenService tokens;
-    private final PasswordHasher hasher;
+    private final AuthRoutes auth;
     private final ApplianceMetrics metrics;
     private final List<Link> links;
     private final Info info;
@@ -64,8 +60,7 @@ public final class V1Routes {
                     DataPlane dataPlane) {
         this.store = store;
         this.paths = paths;
-        this.tokens = tokens;
-        this.hasher = hasher;
+        this.auth = new AuthRoutes(store, tokens, hasher, metrics, clock);
         this.metrics = metrics;
         this.links = List.copyOf(links);
         this.info = info;
@@ -77,7 +72,7 @@ public final class V1Routes {
     /** Every route of API v1. */
     public List<ApiRoute> routes() {
         return List.of(
-                new ApiRoute("POST", "/v1/auth/login", Optional.empty(), this::login),
+                auth.routes().getFirst(),
                 ApiRoute.get("/v1/health", Role.VIEWER, this::health),
                 ApiRoute.get("/v1/sites", Role.VIEWER, this::listSites),
                 ApiRoute.post("/v1/sites", Role.OPERATOR, this::createSite),
@@ -103,61 +98,7 @@ public final class V1Routes {
 
     /** Resolves a bearer token to its user; a token of a deleted user stops working at once. */
     public Principal authenticate(String token) {
-        Principal p = tokens.verify(token);
-        User u = store.user(p.username()).orElseThrow(() -> ApiException.unauthorized("user " + p.username()
-                + " no longer exists: log in again"));
-        return new Principal(u.username(), u.role());
-    }
-
-    // ---- auth ------------------------------------------------------------------------------------------------------
-
-    private Reply login(ApiRequest r) {
-        ObjectNode body = r.jsonObject();
-        String username = text(body, "username");
-        String password = text(body, "password");
-        Optional<User> user = store.user(username);
-        // Verify against a dummy hash when the user is unknown, so the answer time does not reveal which users exist.
-        boolean ok = user.map(u -> hasher.verify(password.toCharArray(), u.passwordHash())).orElseGet(() -> {
-            hasher.verify(password.toCharArray(), DUMMY_HASH);
-            return false;
-        });
-        audit(username, "login", "user/" + username, ok ? "success" : "failure", "");
-        metrics.count("patronus_logins", "outcome", ok ? "success" : "failure");
-        if (!ok) {
-            throw ApiException.unauthorized("invalid username or password");
-        }
-        User u = user.get();
-        TokenService.Issued issued = tokens.issue(new Principal(u.username(), u.role()));
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("token", issued.token());
-        out.put("tokenType", "Bearer");
-        out.put("expiresAt", issued.expiresAt());
-        out.put("username", u.username());
-        out.put("role", u.role());
-        return Reply.ok(out);
-    }
-
-    private static final String DUMMY_HASH = PasswordHasher.owaspDefaults().hash("not-a-user".toCharArray());
-
-    private static String text(ObjectNode body, String field) {
-        var node = body.get(field);
-        if (node == null || !node.isTextual() || node.asText().isEmpty()) {
-            throw ApiException.invalidField(field, field + ": is required and must be a non-empty string");
-        }
-        return node.asText();
-    }
-
-    private void audit(String actor, String action, String target, String outcome, String detail) {
-        AuditEvent e = new AuditEvent(0, clock.instant(), actor.isBlank() ? "-" : clip(actor), action, target, outcome, detail);
-        try {
-            store.append(RecordType.AUDIT, Json.mapper().writeValueAsBytes(e));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
-            throw new IllegalStateException(ex);
-        }
-    }
-
-    private static String clip(String s) {
-        return s.length() > 64 ? s.substring(0, 64) : s;
+        return auth.authenticate(token);
     }
 
     // ---- health ------------------------------------------------------------------------------------------------------

@@ -18,6 +18,14 @@ final class FederationCommand extends CommandGroup {
                 if (f.has("reason")) {
                     fields.add("why", f.path("reason").asText());
                 }
+                JsonNode e = f.path("enrolment");
+                if (!e.isMissingNode()) {
+                    fields.add("serial", f.path("serial").asText() + " (from " + f.path("serialSource").asText() + ")")
+                            .add("bootstrap", f.path("bootstrapFile").asText())
+                            .add("controller", f.path("controllerUrl").asText("not known yet (bootstrap file not read)"))
+                            .add("enrolment", e.path("attempts").asLong() + " attempt(s) since " + e.path("startedAt").asText()
+                                    + (e.has("nextAttemptAt") ? "; next at " + e.path("nextAttemptAt").asText() : ""));
+                }
                 if (f.has("siteId")) {
                     fields.add("site", f.path("siteId").asText() + " (" + f.path("siteName").asText() + ")")
                             .add("serial", f.path("serial").asText())

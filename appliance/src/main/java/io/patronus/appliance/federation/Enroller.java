@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -68,10 +69,18 @@ public final class Enroller {
      */
     Enrolment enrol(Path bootstrapFile, boolean waitForFile, String serial, String wireguardPublicKey, Map<String, String> endpoints,
                     BooleanSupplier keepTrying) {
+        return enrol(bootstrapFile, waitForFile, serial, wireguardPublicKey, endpoints, keepTrying,
+                new EnrolmentProgress(bootstrapFile, serial, "caller", clock));
+    }
+
+    /** As above, recording every attempt in {@code progress} for the local API. */
+    Enrolment enrol(Path bootstrapFile, boolean waitForFile, String serial, String wireguardPublicKey, Map<String, String> endpoints,
+                    BooleanSupplier keepTrying, EnrolmentProgress progress) {
         Backoff backoff = Backoff.controller();
         KeyPair keys = DeviceKeys.generate();
         String lastProblem = "";
         for (int attempt = 1; ; attempt++) {
+            progress.attemptStarted();
             try {
                 if (!Files.exists(bootstrapFile)) {
                     if (!waitForFile) {
@@ -81,6 +90,7 @@ public final class Enroller {
                             + bootstrapFile + " does not exist yet", true);
                 }
                 Bootstrap bootstrap = Bootstrap.read(bootstrapFile);
+                progress.controller(bootstrap.controllerUrl().toString());
                 bootstrap.serial().filter(bound -> !bound.equals(serial)).ifPresent(bound -> LOG.log(System.Logger.Level.WARNING,
                         "federation: the bootstrap token is bound to serial " + bound + " but this device's serial is " + serial
                                 + "; the controller will refuse it (token_serial_mismatch) unless federation.serial is set to " + bound));
@@ -88,18 +98,21 @@ public final class Enroller {
                 LOG.log(System.Logger.Level.INFO, "federation: enrolled with " + bootstrap.controllerUrl() + " as site "
                         + e.identity().siteId() + " (" + e.identity().siteName() + "), serial " + serial + "; certificate renewal after "
                         + e.identity().renewAfter());
+                progress.succeeded();
                 return e;
             } catch (ProvisioningException e) {
-                throw refused(new FederationException(e.code(), e.getMessage(), false, e));
+                throw refused(new FederationException(e.code(), e.getMessage(), false, e), progress);
             } catch (FederationException e) {
                 if (!e.retryable()) {
-                    throw refused(e);
+                    throw refused(e, progress);
                 }
                 if (!keepTrying.getAsBoolean()) {
+                    progress.attemptFailed(e, Optional.empty());
                     throw new FederationException("stopped", "enrolment stopped after " + attempt + " attempt(s): " + e.getMessage(),
                             false, e);
                 }
                 Duration wait = backoff.next();
+                progress.attemptFailed(e, Optional.of(wait));
                 String problem = e.getMessage();
                 // The first failure and every change of cause at WARNING; the same cause again quietly.
                 LOG.log(problem.equals(lastProblem) ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
@@ -116,7 +129,8 @@ public final class Enroller {
     }
 
     /** A definitive refusal: not retried; the caller logs it once (nothing was stored). */
-    private static FederationException refused(FederationException e) {
+    private static FederationException refused(FederationException e, EnrolmentProgress progress) {
+        progress.attemptFailed(e, Optional.empty());
         return e;
     }
 

@@ -44,7 +44,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>{@link #prepare} runs first in {@code Appliance.start}, right after the store opens: it decides whether the
  * appliance is federated ({@code federation.enabled}), enrols when it has a bootstrap file and no identity yet
  * (retrying while the controller is unreachable: the start waits, because the site id the controller assigns is
- * what everything after it is built with), and recovers the journal. {@link #configure} then gives the configuration
+ * what everything after it is built with; meanwhile {@code Appliance.start} serves the attempts in
+ * {@link EnrolmentProgress} on a reduced local API), and recovers the journal. {@link #configure} then gives the configuration
  * with the enrolled site identity (and the last committed bundle's SLA classes). {@link #start} starts the threads:
  * <ul>
  * <li>{@code federation-config}: applies the first bundle, then long-polls {@code GET /v1/device/config} and hands
@@ -127,6 +128,30 @@ public final class Federation implements AutoCloseable {
      * federation disabled, with the reason in the log and in {@link #status()}.
      */
     public static Federation prepare(ApplianceConfig config, StateStore store, Clock clock, String applianceVersion) {
+        return prepare(config, store, clock, applianceVersion, enrolmentAhead(config, clock));
+    }
+
+    /**
+     * Whether {@link #prepare} will have to enrol before the appliance can start (federation not off, not enrolled
+     * yet, and a bootstrap file, or {@code federation.enabled: true} which waits for one), with the progress object
+     * the enrolment then records its attempts in, so that the caller can show it while it waits.
+     */
+    public static Optional<EnrolmentProgress> enrolmentAhead(ApplianceConfig config, Clock clock) {
+        ApplianceConfig.Federation fc = config.federation();
+        if (fc.enabled() == ApplianceConfig.FederationMode.FALSE || new FederationFiles(config.dataDir()).enrolled()) {
+            return Optional.empty();
+        }
+        Path bootstrap = bootstrapFile(fc.bootstrapFile(), KERNEL_CMDLINE);
+        if (fc.enabled() == ApplianceConfig.FederationMode.AUTO && !Files.exists(bootstrap)) {
+            return Optional.empty();
+        }
+        DeviceSerial.Resolved serial = DeviceSerial.resolve(fc.serial());
+        return Optional.of(new EnrolmentProgress(bootstrap, serial.serial(), serial.source(), clock));
+    }
+
+    /** As {@link #prepare(ApplianceConfig, StateStore, Clock, String)}, enrolling with {@code ahead} when present. */
+    public static Federation prepare(ApplianceConfig config, StateStore store, Clock clock, String applianceVersion,
+                                     Optional<EnrolmentProgress> ahead) {
         ApplianceConfig.Federation fc = config.federation();
         if (fc.enabled() == ApplianceConfig.FederationMode.FALSE) {
             return disabled(fc, clock, "federation.enabled is false", false);
@@ -135,11 +160,13 @@ public final class Federation implements AutoCloseable {
         Path bootstrap = bootstrapFile(fc.bootstrapFile(), KERNEL_CMDLINE);
         Optional<SignedEnvelope> first = Optional.empty();
         if (!files.enrolled()) {
-            if (fc.enabled() == ApplianceConfig.FederationMode.AUTO && !Files.exists(bootstrap)) {
+            if (ahead.isEmpty()) {
                 return disabled(fc, clock, "not enrolled and there is no bootstrap file at " + bootstrap, false);
             }
-            DeviceSerial.Resolved serial = DeviceSerial.resolve(fc.serial());
-            LOG.log(System.Logger.Level.INFO, "federation: device serial " + serial.serial() + " (from " + serial.source() + ")");
+            EnrolmentProgress progress = ahead.get();
+            bootstrap = progress.bootstrapFile();
+            LOG.log(System.Logger.Level.INFO, "federation: device serial " + progress.serial() + " (from "
+                    + progress.serialSource() + ")");
             String wireguardKey;
             try {
                 // The data plane's own key file, created the same way DataPlane.start would.
@@ -149,11 +176,11 @@ public final class Federation implements AutoCloseable {
             }
             Map<String, String> endpoints = LocalEndpoints.of(config.links());
             LOG.log(System.Logger.Level.INFO, "federation: enrolling with the bootstrap file " + bootstrap + " (endpoints "
-                    + endpoints + "); the start waits until the controller has answered");
+                    + endpoints + "); the start waits until the controller has answered (GET /v1/federation, `patronus federation status` show the attempts)");
             try {
                 Enroller.Enrolment e = new Enroller(files, clock, d -> Thread.sleep(d.toMillis()), applianceVersion)
-                        .enrol(bootstrap, fc.enabled() == ApplianceConfig.FederationMode.TRUE, serial.serial(), wireguardKey,
-                                endpoints, () -> !Thread.currentThread().isInterrupted());
+                        .enrol(bootstrap, fc.enabled() == ApplianceConfig.FederationMode.TRUE, progress.serial(), wireguardKey,
+                                endpoints, () -> !Thread.currentThread().isInterrupted(), progress);
                 first = Optional.of(e.firstBundle());
                 FederationJournal.startFresh(store, files.stateFile());
             } catch (FederationException e) {

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /** Runs the CLI in-process, as {@code main} would, and keeps what it printed. */
-record CliRun(int code, String out, String err) {
+public record CliRun(int code, String out, String err) {
 
-    static CliRun run(Map<String, String> env, String stdin, Clock clock, String... args) {
+    public static CliRun run(Map<String, String> env, String stdin, Clock clock, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = PatronusCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),

@@ -23,6 +23,7 @@ import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -83,6 +84,71 @@ class FederationEndToEndTest {
                 assertEquals("branch-1", again.config().site().id());
                 assertTrue(siteIds(again).contains("branch-2"));
                 ControllerLab.await(WAIT, () -> fed(again).has("lastContact"), () -> "a1 " + fed(again));
+            }
+        }
+    }
+
+    @Test
+    void applianceStartedWhileTheControllerIsDown_servesItsEnrolmentProgress_thenTheFullApiOnceEnrolled() throws Exception {
+        try (ControllerLab lab = new ControllerLab(dir)) {
+            Path b = lab.bootstrap("a1", lab.stageSite("branch-1", 1), lab.controller().caFingerprint());
+            String controllerUrl = lab.url().toString();
+            lab.stopController();
+            java.util.concurrent.CompletableFuture<java.net.URI> reducedApi = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<String> password = new java.util.concurrent.CompletableFuture<>();
+            var config = lab.applianceConfig("a1", b, "PAT-1", Duration.ofSeconds(30));
+            java.util.concurrent.CompletableFuture<Appliance> started = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> Appliance.start(config, Clock.systemUTC(), (api, progress, pw) -> {
+                        password.complete(pw.orElseThrow(() -> new AssertionError("a first start generates the admin password")));
+                        reducedApi.complete(api);
+                    }));
+            try {
+                ApiClient anonymous = new ApiClient(reducedApi.get(10, java.util.concurrent.TimeUnit.SECONDS));
+                assertEquals(401, anonymous.get("/v1/federation").status(), "the progress needs a login like the full API");
+                ApiClient api = new ApiClient(reducedApi.get()).login("admin", password.get());
+                ControllerLab.await(WAIT, () -> api.get("/v1/federation").json().path("enrolment").path("attempts").asInt() >= 2,
+                        () -> api.get("/v1/federation").body());
+                JsonNode f = api.get("/v1/federation").json();
+                assertEquals("enrolling", f.path("state").asText(), f.toString());
+                assertEquals("PAT-1", f.path("serial").asText());
+                assertEquals(controllerUrl, f.path("controllerUrl").asText());
+                assertTrue(f.path("lastError").asText().startsWith("controller_unreachable"), f.toString());
+                assertTrue(f.path("enrolment").has("nextAttemptAt"), f.toString());
+                JsonNode health = api.get("/v1/health").json();
+                assertEquals("enrolling", health.path("status").asText(), health.toString());
+                ApiClient.Response sites = api.get("/v1/sites");
+                assertEquals(503, sites.status(), sites.body());
+                assertEquals("enrolling", sites.error().path("code").asText());
+                assertTrue(sites.error().path("message").asText().contains(controllerUrl), sites.body());
+                java.util.Map<String, String> env = java.util.Map.of("PATRONUS_TOKEN_FILE", dir.resolve("cli/token").toString(),
+                        "HOME", dir.toString());
+                io.patronus.appliance.cli.CliRun login = io.patronus.appliance.cli.CliRun.run(env, password.get() + "\n",
+                        Clock.systemUTC(), "--api", reducedApi.get().toString(), "login", "--user", "admin", "--password-stdin");
+                assertEquals(0, login.code(), login.toString());
+                io.patronus.appliance.cli.CliRun status = io.patronus.appliance.cli.CliRun.run(env, "", Clock.systemUTC(),
+                        "federation", "status");
+                assertEquals(0, status.code(), status.toString());
+                assertTrue(status.out().contains("enrolling") && status.out().contains(controllerUrl)
+                        && status.out().contains("attempt(s)") && status.out().contains("controller_unreachable"), status.out());
+                io.patronus.appliance.cli.CliRun list = io.patronus.appliance.cli.CliRun.run(env, "", Clock.systemUTC(),
+                        "sites", "list");
+                assertTrue(list.code() != 0 && list.err().contains("enrolled with " + controllerUrl), list.toString());
+                assertFalse(started.isDone(), "the start waits for the enrolment");
+
+                lab.startController();
+                try (Appliance a = started.get(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    assertEquals("branch-1", a.config().site().id());
+                    ApiClient full = new ApiClient(a.apiUri()).login("admin", password.get());
+                    assertEquals("enrolled", full.get("/v1/federation").json().path("state").asText());
+                    assertEquals(200, full.get("/v1/sites").status());
+                    assertTrue(a.generatedAdminPassword().isPresent(), "the password generated before the enrolment is the admin's");
+                    if (!reducedApi.get().equals(a.apiUri())) {
+                        // Port 0 in this test: the full API bound another port, and the reduced one is gone.
+                        assertThrows(AssertionError.class, () -> anonymous.get("/v1/health"));
+                    }
+                }
+            } finally {
+                started.cancel(true);
             }
         }
     }
