@@ -14,7 +14,8 @@ import java.util.Optional;
  *
  * <p>A route policy uses its primary colour while that path is usable with a score at or above the policy's
  * threshold, else its backup if that is healthy by the same measure, else the best usable path (highest score,
- * then link priority). Default traffic prefers the best-priority link whose path is healthy against
+ * then link priority; traffic already on a usable path stays there unless the best is {@link #BEST_AVAILABLE_MARGIN}
+ * points better). Default traffic prefers the best-priority link whose path is healthy against
  * {@link #DEFAULT_THRESHOLD}, else the best usable path. Moving back to the preferred colour (failback) waits until
  * it has been healthy for the hold time, measured from the start of its current state, so a path that just came back
  * does not pull traffic at once; moving away from a failing colour never waits.
@@ -27,6 +28,8 @@ public final class FailoverRules {
      * traffic: not being measured is not a failure, and moving away would mean a failback hold later.
      */
     public static final Duration STARTUP_GRACE = Duration.ofSeconds(10);
+    /** How much better (in score points) another unhealthy path must be before traffic leaves the unhealthy one it is on. */
+    public static final int BEST_AVAILABLE_MARGIN = 10;
 
     private FailoverRules() {
     }
@@ -61,8 +64,8 @@ public final class FailoverRules {
             return new Choice(backup, Choice.Cause.BACKUP, whyNotPrimary + "; backup " + backup + " " + b.describe());
         }
         String whyNotBackup = "backup " + backup + " " + (b == null ? "has no path to this site" : b.describe());
-        return best(paths, links).map(c -> new Choice(c, Choice.Cause.BEST_AVAILABLE, whyNotPrimary + "; " + whyNotBackup
-                        + "; best available is " + c + " " + paths.get(c).describe()))
+        return bestOrCurrent(paths, links, current).map(c -> new Choice(c.colour(), Choice.Cause.BEST_AVAILABLE, whyNotPrimary
+                        + "; " + whyNotBackup + "; " + c.why()))
                 .orElseGet(() -> new Choice(primary, Choice.Cause.NO_USABLE_PATH, whyNotPrimary + "; " + whyNotBackup
                         + "; no usable path at all, keeping the primary"));
     }
@@ -98,13 +101,37 @@ public final class FailoverRules {
             }
         }
         Link first = byPriority.getFirst();
-        return best(paths, links).map(c -> new Choice(c, Choice.Cause.BEST_AVAILABLE, "no link is healthy (score >= "
-                        + DEFAULT_THRESHOLD + "); best available is " + c + " " + paths.get(c).describe()))
+        return bestOrCurrent(paths, links, current).map(c -> new Choice(c.colour(), Choice.Cause.BEST_AVAILABLE,
+                        "no link is healthy (score >= " + DEFAULT_THRESHOLD + "); " + c.why()))
                 .orElseGet(() -> new Choice(first.colour(), Choice.Cause.NO_USABLE_PATH, "no usable path; keeping " + first.colour()));
     }
 
     private static boolean notMeasuredYet(PathHealth h, Instant now) {
         return h.status() == io.patronus.model.PathStatus.UNKNOWN && Duration.between(h.since(), now).compareTo(STARTUP_GRACE) < 0;
+    }
+
+    private record Pick(String colour, String why) {
+    }
+
+    /**
+     * Among paths none of which is healthy, the best usable one; but traffic stays on the usable path it is on unless
+     * the best scores at least {@link #BEST_AVAILABLE_MARGIN} more. Moving between two failing paths gains little
+     * and costs a move now and a failback later; and when every path degrades at the same moment (a stalled host
+     * delays every probe alike, or the uplinks share a congested segment) the scores differ by noise, so without the
+     * margin traffic would follow the noise.
+     */
+    private static Optional<Pick> bestOrCurrent(Map<String, PathHealth> paths, List<Link> links, Optional<String> current) {
+        Optional<String> best = best(paths, links);
+        if (best.isEmpty()) {
+            return Optional.empty();
+        }
+        String b = best.get();
+        PathHealth cur = current.map(paths::get).orElse(null);
+        if (cur != null && cur.usable() && !current.get().equals(b) && paths.get(b).score() < cur.score() + BEST_AVAILABLE_MARGIN) {
+            return Optional.of(new Pick(current.get(), "staying on " + current.get() + " " + cur.describe() + ": the best available, "
+                    + b + " " + paths.get(b).describe() + ", is not " + BEST_AVAILABLE_MARGIN + " points better"));
+        }
+        return Optional.of(new Pick(b, "best available is " + b + " " + paths.get(b).describe()));
     }
 
     /** The usable path with the highest score, ties to the better link priority. */

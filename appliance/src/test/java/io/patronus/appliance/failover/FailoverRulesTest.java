@@ -120,6 +120,32 @@ class FailoverRulesTest {
         assertEquals(Choice.Cause.BEST_AVAILABLE, weak.cause());
     }
 
+    /** Regression: in CI both uplinks showed the same inflated RTT at once (a host stall) and traffic moved off fiber. */
+    @Test
+    void route_everyPathUnhealthyAtOnce_staysOnTheCurrentPathUnlessAnotherIsClearlyBetter() {
+        Map<String, PathHealth> alike = Map.of("fiber", h(PathStatus.DEGRADED, 41), "lte", h(PathStatus.DEGRADED, 45));
+        Choice stay = FailoverRules.route("fiber", "lte", 70, alike, LINKS, Optional.of("fiber"), HOLD, NOW);
+        assertEquals("fiber", stay.colour(), stay.reason());
+        assertEquals(Choice.Cause.BEST_AVAILABLE, stay.cause());
+        assertTrue(stay.reason().contains("staying on fiber"), stay.reason());
+        Map<String, PathHealth> clear = Map.of("fiber", h(PathStatus.DEGRADED, 30), "lte", h(PathStatus.DEGRADED, 30
+                + FailoverRules.BEST_AVAILABLE_MARGIN));
+        assertEquals("lte", FailoverRules.route("fiber", "lte", 70, clear, LINKS, Optional.of("fiber"), HOLD, NOW).colour());
+        Map<String, PathHealth> currentDown = Map.of("fiber", h(PathStatus.DOWN, 0), "lte", h(PathStatus.DEGRADED, 5));
+        assertEquals("lte", FailoverRules.route("fiber", "lte", 70, currentDown, LINKS, Optional.of("fiber"), HOLD, NOW).colour(),
+                "the margin never keeps traffic on a path that is down");
+    }
+
+    @Test
+    void defaultTraffic_everyPathUnhealthyAtOnce_staysOnTheCurrentPathUnlessAnotherIsClearlyBetter() {
+        Map<String, PathHealth> alike = Map.of("fiber", h(PathStatus.DEGRADED, 30), "lte", h(PathStatus.DEGRADED, 38));
+        assertEquals("fiber", FailoverRules.defaultTraffic(alike, LINKS, Optional.of("fiber"), HOLD, NOW).colour());
+        assertEquals("lte", FailoverRules.defaultTraffic(alike, LINKS, Optional.empty(), HOLD, NOW).colour(),
+                "with no current path the best is taken");
+        Map<String, PathHealth> clear = Map.of("fiber", h(PathStatus.DEGRADED, 20), "lte", h(PathStatus.DEGRADED, 45));
+        assertEquals("lte", FailoverRules.defaultTraffic(clear, LINKS, Optional.of("fiber"), HOLD, NOW).colour());
+    }
+
     @Test
     void defaultTraffic_failbackToBetterPriorityWaitsForHold() {
         Map<String, PathHealth> paths = Map.of("fiber", new PathHealth(PathStatus.UP, 100, NOW.minusSeconds(5), ""),
