@@ -6,6 +6,7 @@ import io.patronus.controller.api.ApiRoute;
 import io.patronus.controller.api.ControllerServer;
 import io.patronus.controller.api.DeviceAuthenticator;
 import io.patronus.controller.api.DeviceRoutes;
+import io.patronus.controller.api.OrganisationRoutes;
 import io.patronus.controller.config.ControllerConfig;
 import io.patronus.controller.enrol.Enrolment;
 import io.patronus.controller.enrol.Tokens;
@@ -106,7 +107,7 @@ public final class Controller implements AutoCloseable {
         try {
             store = ControllerStore.open(new StoreOptions(config.dataDir(),
                     WalOptions.defaults(config.dataDir().resolve("wal")).segmentBytes(config.walSegmentBytes()),
-                    config.checkpointEvery(), clock));
+                    config.checkpointEvery(), clock, config.organisation()));
         } catch (RuntimeException e) {
             throw new ControllerException("cannot start the controller: " + e.getMessage(), e);
         }
@@ -166,6 +167,7 @@ public final class Controller implements AutoCloseable {
             self[0] = controller;
             routes.addAll(new AdminRoutes(store, tokens, publisher, rollouts, drift, keyRotations, config.tokenTtl(),
                     config.heartbeatInterval(), controller::info, clock).routes());
+            routes.addAll(new OrganisationRoutes(store).routes());
             publisher.reconcile("system");
             ControllerServer api = new ControllerServer(routes, adminToken, new DeviceAuthenticator(ca, store, clock), store);
             controller.server = api.start(config.host(), config.port(), tls);
@@ -269,7 +271,7 @@ public final class Controller implements AutoCloseable {
         return ca.certificate();
     }
 
-    /** The admin bearer token ({@code dataDir/secrets/admin.token}). */
+    /** The fleet admin bearer token ({@code dataDir/secrets/admin.token}): every organisation. */
     public String adminToken() {
         return adminToken;
     }
@@ -314,7 +316,6 @@ public final class Controller implements AutoCloseable {
     Map<String, Object> info() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("version", VERSION);
-        m.put("organisation", config.organisation());
         m.put("url", url().toString());
         m.put("caFingerprint", ca.fingerprint());
         m.put("sites", store.sites().size());

@@ -40,8 +40,9 @@ import java.util.function.Supplier;
 /**
  * The fleet administration API under {@code /v1/admin}, for the controller CLI: sites, enrolment tokens, appliances,
  * group configurations and site overrides, drift, rollouts, WireGuard key rotations, telemetry events and the audit
- * trail. Lists answer
- * {@code {"items":[...]}}; every change is audited with the admin as actor.
+ * trail. Lists answer {@code {"items":[...]}}; every change is audited with the admin as actor and the organisation it
+ * concerned. Which organisation a request addresses and what it may see: {@link OrganisationScope} (the organisations
+ * themselves and their admin tokens: {@link OrganisationRoutes}).
  */
 public final class AdminRoutes {
     private static final int DEFAULT_LIMIT = 100;
@@ -57,6 +58,7 @@ public final class AdminRoutes {
     private final Duration heartbeatInterval;
     private final Supplier<Map<String, Object>> info;
     private final Clock clock;
+    private final OrganisationScope scope;
 
     public AdminRoutes(ControllerStore store, Tokens tokens, ConfigPublisher publisher, RolloutEngine rollouts, Drift drift,
                        KeyRotations keys, Duration defaultTokenTtl, Duration heartbeatInterval, Supplier<Map<String, Object>> info, Clock clock) {
@@ -70,38 +72,61 @@ public final class AdminRoutes {
         this.heartbeatInterval = heartbeatInterval;
         this.info = info;
         this.clock = clock;
+        this.scope = new OrganisationScope(store);
     }
 
     public List<ApiRoute> routes() {
         return List.of(
-                admin("GET", "/v1/admin/info", r -> Reply.ok(info.get())),
-                admin("GET", "/v1/admin/sites", r -> Reply.ok(items(store.sites().stream().map(this::siteView).toList()))),
+                admin("GET", "/v1/admin/info", this::info),
+                admin("GET", "/v1/admin/sites", r -> {
+                    OrganisationScope.Listing l = scope.listing(r);
+                    return Reply.ok(items(store.sites().stream().filter(s -> l.includes(s.organisation()))
+                            .map(this::siteView).toList()));
+                }),
                 admin("POST", "/v1/admin/sites", this::createSite),
-                admin("GET", "/v1/admin/sites/{id}", r -> Reply.ok(siteView(site(r.pathParam("id"))))),
+                admin("GET", "/v1/admin/sites/{id}", r -> Reply.ok(siteView(site(r, r.pathParam("id"))))),
                 admin("DELETE", "/v1/admin/sites/{id}", this::deleteSite),
                 admin("GET", "/v1/admin/sites/{id}/config", this::siteConfig),
                 admin("PUT", "/v1/admin/sites/{id}/overrides", this::putOverrides),
-                admin("GET", "/v1/admin/sites/{id}/key", r -> Reply.ok(keys.siteKey(site(r.pathParam("id"))))),
+                admin("GET", "/v1/admin/sites/{id}/key", r -> Reply.ok(keys.siteKey(site(r, r.pathParam("id"))))),
                 admin("POST", "/v1/admin/sites/{id}/rotate-key", this::rotateKey),
                 admin("POST", "/v1/admin/sites/{id}/rotate-key/cancel", this::cancelRotation),
                 admin("POST", "/v1/admin/rotate-keys", this::rotateKeys),
                 admin("GET", "/v1/admin/keys", this::keyStatus),
-                admin("GET", "/v1/admin/tokens", r -> Reply.ok(items(store.tokens().stream().map(this::tokenView).toList()))),
+                admin("GET", "/v1/admin/tokens", r -> {
+                    OrganisationScope.Listing l = scope.listing(r);
+                    return Reply.ok(items(store.tokens().stream().filter(t -> l.includes(t.organisation()))
+                            .map(this::tokenView).toList()));
+                }),
                 admin("POST", "/v1/admin/tokens", this::createToken),
                 admin("POST", "/v1/admin/tokens/{id}/revoke", r -> Reply.ok(tokenView(tokens.revoke(r.pathParam("id"),
-                        r.auditActor(), r.remote())))),
-                admin("GET", "/v1/admin/appliances", r -> Reply.ok(items(store.appliances().stream().map(this::applianceSummary).toList()))),
-                admin("GET", "/v1/admin/appliances/{id}", r -> Reply.ok(applianceDetail(appliance(r.pathParam("id"))))),
-                admin("GET", "/v1/admin/appliances/{id}/drift", r -> Reply.ok(drift.report(r.pathParam("id")))),
-                admin("POST", "/v1/admin/appliances/{id}/drift/adopt", r -> Reply.ok(drift.adopt(r.pathParam("id"),
-                        r.auditActor(), r.remote()))),
+                        org -> scope.visible(r, org), r.auditActor(), r.remote())))),
+                admin("GET", "/v1/admin/appliances", r -> {
+                    OrganisationScope.Listing l = scope.listing(r);
+                    return Reply.ok(items(store.appliances().stream().filter(a -> l.includes(organisationOf(a.siteId())))
+                            .map(this::applianceSummary).toList()));
+                }),
+                admin("GET", "/v1/admin/appliances/{id}", r -> Reply.ok(applianceDetail(appliance(r, r.pathParam("id"))))),
+                admin("GET", "/v1/admin/appliances/{id}/drift", r -> Reply.ok(drift.report(appliance(r, r.pathParam("id"))
+                        .siteId()))),
+                admin("POST", "/v1/admin/appliances/{id}/drift/adopt", r -> Reply.ok(drift.adopt(
+                        appliance(r, r.pathParam("id")).siteId(), r.auditActor(), r.remote()))),
                 admin("POST", "/v1/admin/appliances/{id}/drift/overwrite", this::overwrite),
-                admin("GET", "/v1/admin/groups", r -> Reply.ok(items(store.groups().stream().map(AdminRoutes::groupView).toList()))),
-                admin("GET", "/v1/admin/groups/{group}/config", r -> Reply.ok(groupView(group(r.pathParam("group"))))),
+                admin("GET", "/v1/admin/groups", r -> {
+                    OrganisationScope.Listing l = scope.listing(r);
+                    return Reply.ok(items(store.groups().stream().filter(g -> l.includes(g.organisation()))
+                            .map(AdminRoutes::groupView).toList()));
+                }),
+                admin("GET", "/v1/admin/groups/{group}/config", r -> Reply.ok(groupView(group(r, r.pathParam("group"))))),
                 admin("PUT", "/v1/admin/groups/{group}/config", this::putGroupConfig),
                 admin("POST", "/v1/admin/groups/{group}/push", this::push),
-                admin("GET", "/v1/admin/rollouts", r -> Reply.ok(items(store.rollouts().stream().map(AdminRoutes::rolloutView).toList()))),
+                admin("GET", "/v1/admin/rollouts", r -> {
+                    OrganisationScope.Listing l = scope.listing(r);
+                    return Reply.ok(items(store.rollouts().stream().filter(x -> l.includes(x.organisation()))
+                            .map(AdminRoutes::rolloutView).toList()));
+                }),
                 admin("GET", "/v1/admin/rollouts/{id}", r -> Reply.ok(rolloutView(store.rollout(r.pathParam("id"))
+                        .filter(x -> scope.visible(r, x.organisation()))
                         .orElseThrow(() -> ApiException.notFound("rollout " + r.pathParam("id") + " does not exist"))))),
                 admin("GET", "/v1/admin/events", this::events),
                 admin("GET", "/v1/admin/audit", this::audit));
@@ -115,10 +140,45 @@ public final class AdminRoutes {
         return Map.of("items", items);
     }
 
+    /**
+     * The controller's identity and counts: for the fleet token, everything and each organisation's counts; for an
+     * organisation token, its own organisation's counts and nothing of the others or of the configuration.
+     */
+    private Reply info(ApiRequest r) {
+        Map<String, Object> all = info.get();
+        if (r.caller() instanceof Caller.OrganisationAdmin o) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("version", all.get("version"));
+            m.put("url", all.get("url"));
+            m.put("caFingerprint", all.get("caFingerprint"));
+            m.put("organisation", organisationCounts(o.organisation()));
+            return Reply.ok(m);
+        }
+        Map<String, Object> m = new LinkedHashMap<>(all);
+        m.put("organisations", store.liveOrganisations().stream().map(x -> organisationCounts(x.id())).toList());
+        return Reply.ok(m);
+    }
+
+    private Map<String, Object> organisationCounts(String id) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", id);
+        store.organisation(id).ifPresent(o -> m.put("name", o.name()));
+        List<SiteRecord> sites = store.sites(id);
+        m.put("sites", sites.size());
+        m.put("appliances", sites.stream().filter(s -> store.appliance(s.id()).isPresent()).count());
+        return m;
+    }
+
+    /** The organisation of a site; "" once it is deleted. */
+    private String organisationOf(String siteId) {
+        return store.site(siteId).map(SiteRecord::organisation).orElse("");
+    }
+
     // ---- sites --------------------------------------------------------------------------------------------------------
 
-    /** Body of POST /v1/admin/sites. */
-    record CreateSite(String id, String name, String location, String group, List<IpPrefix> lanPrefixes) {
+    /** Body of POST /v1/admin/sites; {@code organisation} may be given here instead of as the query parameter. */
+    record CreateSite(String id, String name, String location, String group, List<IpPrefix> lanPrefixes,
+                      String organisation) {
     }
 
     private Reply createSite(ApiRequest r) {
@@ -146,12 +206,23 @@ public final class AdminRoutes {
                 }
             }
         }
+        String org = scope.target(r, Optional.ofNullable(c.organisation()));
         r.auditTarget("site/" + id);
         SiteRecord site = store.transact(r.auditActor(), tx -> {
-            if (tx.store().site(id).isPresent()) {
-                throw ApiException.conflict("site " + id + " already exists", "id");
+            if (tx.store().organisation(org).filter(o -> o.live()).isEmpty()) {
+                throw scope.unknown(r, org);
             }
-            for (SiteRecord other : tx.store().sites()) {
+            Optional<SiteRecord> existing = tx.store().site(id);
+            if (existing.isPresent()) {
+                // Site ids are unique on the controller (the appliance certificate's subject); say so without telling
+                // an organisation's operator which other organisation has the id.
+                throw ApiException.conflict(scope.visible(r, existing.get().organisation())
+                        ? "site " + id + " already exists in organisation " + existing.get().organisation()
+                        : "site id " + id + " is already used on this controller (site ids are unique across "
+                        + "organisations: they name the appliance's certificate); choose another id", "id");
+            }
+            // Only this organisation's sites: it is one mesh, and other organisations' LANs are theirs to number.
+            for (SiteRecord other : tx.store().sites(org)) {
                 for (int i = 0; i < prefixes.size(); i++) {
                     for (IpPrefix theirs : other.lanPrefixes()) {
                         if (prefixes.get(i).overlaps(theirs)) {
@@ -161,11 +232,11 @@ public final class AdminRoutes {
                     }
                 }
             }
-            long revision = tx.store().group(group).map(GroupRecord::currentRevision).orElse(0L);
-            SiteRecord s = new SiteRecord(id, name, location, group, prefixes, Optional.empty(), Map.of(),
+            long revision = tx.store().group(org, group).map(GroupRecord::currentRevision).orElse(0L);
+            SiteRecord s = new SiteRecord(id, org, name, location, group, prefixes, Optional.empty(), Map.of(),
                     SiteOverrides.none(), revision, tx.now());
             tx.putSite(s);
-            tx.audit(r.auditActor(), "site.create", "site/" + id, "staged in group " + group + " with LAN prefixes "
+            tx.audit(org, r.auditActor(), "site.create", "site/" + id, "staged in group " + group + " with LAN prefixes "
                     + prefixes, r.remote());
             return s;
         });
@@ -176,7 +247,7 @@ public final class AdminRoutes {
         String id = r.pathParam("id");
         r.auditTarget("site/" + id);
         store.transact(r.auditActor(), tx -> {
-            SiteRecord s = tx.store().site(id).orElseThrow(() -> ApiException.notFound("site " + id + " does not exist"));
+            SiteRecord s = visibleSite(r, tx.store().site(id), id);
             tx.put(new Change.Op.DeleteSite(id));
             boolean hadAppliance = tx.store().appliance(id).isPresent();
             if (hadAppliance) {
@@ -191,8 +262,9 @@ public final class AdminRoutes {
                     tx.putToken(t.revoke());
                 }
             }
-            tx.audit(r.auditActor(), "site.delete", "site/" + id, "deleted" + (hadAppliance ? " with its appliance "
-                    + "(its certificate is refused from now on)" : "") + "; group was " + s.group(), r.remote());
+            tx.audit(s.organisation(), r.auditActor(), "site.delete", "site/" + id, "deleted" + (hadAppliance
+                    ? " with its appliance (its certificate is refused from now on)" : "") + "; group was " + s.group(),
+                    r.remote());
             return null;
         });
         publisher.reconcile(r.auditActor());
@@ -200,11 +272,13 @@ public final class AdminRoutes {
     }
 
     private Reply siteConfig(ApiRequest r) {
-        SiteRecord s = site(r.pathParam("id"));
-        GroupRecord g = store.group(s.group()).orElse(GroupRecord.initial(s.group(), clock.instant()));
-        ConfigRenderer.Rendering rendering = ConfigRenderer.render(s, store.sites(), g);
+        SiteRecord s = site(r, r.pathParam("id"));
+        GroupRecord g = store.group(s.organisation(), s.group())
+                .orElse(GroupRecord.initial(s.organisation(), s.group(), clock.instant()));
+        ConfigRenderer.Rendering rendering = ConfigRenderer.render(s, store.sites(s.organisation()), g);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("siteId", s.id());
+        m.put("organisation", s.organisation());
         m.put("group", s.group());
         m.put("groupRevision", s.groupRevision());
         m.put("publishedVersion", store.bundle(s.id()).map(b -> b.version()).orElse(0L));
@@ -218,16 +292,17 @@ public final class AdminRoutes {
         r.auditTarget("site/" + id);
         SiteOverrides o = r.bodyAs(SiteOverrides.class);
         SiteRecord updated = store.transact(r.auditActor(), tx -> {
-            SiteRecord s = tx.store().site(id).orElseThrow(() -> ApiException.notFound("site " + id + " does not exist"));
-            GroupConfig base = tx.store().group(s.group()).map(g -> g.revision(s.groupRevision())).orElse(GroupConfig.empty());
+            SiteRecord s = visibleSite(r, tx.store().site(id), id);
+            GroupConfig base = tx.store().group(s.organisation(), s.group()).map(g -> g.revision(s.groupRevision()))
+                    .orElse(GroupConfig.empty());
             List<String> conflicts = ConfigRenderer.conflicts(s.id(), base, o);
             if (!conflicts.isEmpty()) {
                 throw ApiException.conflict(String.join("; ", conflicts), "policies");
             }
             SiteRecord u = s.withOverrides(o);
             tx.putSite(u);
-            tx.audit(r.auditActor(), "site.overrides.put", "site/" + id, o.policies().size() + " policies, "
-                    + o.removePolicies().size() + " removed, " + o.slaClasses().size() + " SLA classes, "
+            tx.audit(s.organisation(), r.auditActor(), "site.overrides.put", "site/" + id, o.policies().size()
+                    + " policies, " + o.removePolicies().size() + " removed, " + o.slaClasses().size() + " SLA classes, "
                     + o.removeSlaClasses().size() + " removed", r.remote());
             return u;
         });
@@ -247,6 +322,7 @@ public final class AdminRoutes {
     static Map<String, Object> siteFields(SiteRecord s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", s.id());
+        m.put("organisation", s.organisation());
         m.put("name", s.name());
         m.put("location", s.location());
         m.put("group", s.group());
@@ -260,14 +336,25 @@ public final class AdminRoutes {
         return m;
     }
 
-    private SiteRecord site(String id) {
-        return store.site(id).orElseThrow(() -> ApiException.notFound("site " + id + " does not exist"));
+    /** A site the caller may see (404 alike when it does not exist or is another organisation's). */
+    private SiteRecord site(ApiRequest r, String id) {
+        return visibleSite(r, store.site(id), id);
+    }
+
+    private SiteRecord visibleSite(ApiRequest r, Optional<SiteRecord> site, String id) {
+        SiteRecord s = site.filter(x -> scope.visible(r, x.organisation()))
+                .orElseThrow(() -> ApiException.notFound("site " + id + " does not exist"));
+        r.auditOrganisation(s.organisation());
+        return s;
     }
 
     // ---- tokens -------------------------------------------------------------------------------------------------------
 
-    /** Body of POST /v1/admin/tokens; {@code ttl} like {@code 24h}, {@code serial} binds the token to one device. */
-    record CreateToken(String siteId, String ttl, String serial) {
+    /**
+     * Body of POST /v1/admin/tokens; {@code ttl} like {@code 24h}, {@code serial} binds the token to one device. The
+     * organisation is the site's; when {@code organisation} (or the query parameter) names one, the site must be in it.
+     */
+    record CreateToken(String siteId, String ttl, String serial, String organisation) {
     }
 
     private Reply createToken(ApiRequest r) {
@@ -282,7 +369,9 @@ public final class AdminRoutes {
         }
         Optional<String> serial = Optional.ofNullable(c.serial()).map(String::trim).filter(s -> !s.isEmpty());
         r.auditTarget("site/" + c.siteId());
-        Tokens.Issued issued = tokens.create(c.siteId(), ttl, serial, r.auditActor(), r.remote());
+        Optional<String> named = Optional.ofNullable(c.organisation()).filter(o -> !o.isBlank());
+        Tokens.Issued issued = tokens.create(c.siteId(), ttl, serial,
+                org -> scope.visible(r, org) && named.map(org::equals).orElse(true), r.auditActor(), r.remote());
         Map<String, Object> m = tokenView(issued.record());
         m.put("token", issued.token());
         return Reply.created(m, "/v1/admin/tokens/" + issued.record().id());
@@ -291,6 +380,7 @@ public final class AdminRoutes {
     private Map<String, Object> tokenView(TokenRecord t) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", t.id());
+        m.put("organisation", t.organisation());
         m.put("siteId", t.siteId());
         t.serial().ifPresent(s -> m.put("serial", s));
         m.put("state", t.state(clock.instant()));
@@ -304,8 +394,12 @@ public final class AdminRoutes {
 
     // ---- appliances ---------------------------------------------------------------------------------------------------
 
-    private ApplianceRecord appliance(String id) {
-        return store.appliance(id).orElseThrow(() -> ApiException.notFound("no appliance is enrolled for site " + id));
+    /** The appliance of a site the caller may see (404 alike when there is none or it is another organisation's). */
+    private ApplianceRecord appliance(ApiRequest r, String id) {
+        ApplianceRecord a = store.appliance(id).filter(x -> scope.visible(r, organisationOf(x.siteId())))
+                .orElseThrow(() -> ApiException.notFound("no appliance is enrolled for site " + id));
+        r.auditOrganisation(organisationOf(id));
+        return a;
     }
 
     /** Online while the last report is at most three heartbeat intervals old. */
@@ -316,6 +410,7 @@ public final class AdminRoutes {
     private Map<String, Object> applianceSummary(ApplianceRecord a) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("siteId", a.siteId());
+        m.put("organisation", organisationOf(a.siteId()));
         m.put("serial", a.serial());
         m.put("group", store.site(a.siteId()).map(SiteRecord::group).orElse(""));
         m.put("online", online(a));
@@ -349,20 +444,21 @@ public final class AdminRoutes {
     // ---- WireGuard keys -----------------------------------------------------------------------------------------------
 
     private Reply rotateKey(ApiRequest r) {
-        String id = r.pathParam("id");
+        String id = site(r, r.pathParam("id")).id();
         r.auditTarget("site/" + id);
         return Reply.ok(keys.view(keys.request(id, r.auditActor(), r.remote())));
     }
 
     private Reply cancelRotation(ApiRequest r) {
-        String id = r.pathParam("id");
+        String id = site(r, r.pathParam("id")).id();
         r.auditTarget("site/" + id);
         return Reply.ok(keys.view(keys.cancel(id, r.auditActor(), r.remote())));
     }
 
     private Reply rotateKeys(ApiRequest r) {
-        r.auditTarget("sites");
-        KeyRotations.Batch b = keys.requestAll(r.auditActor(), r.remote());
+        String org = scope.target(r, Optional.empty());
+        r.auditTarget("organisation/" + org);
+        KeyRotations.Batch b = keys.requestAll(org, r.auditActor(), r.remote());
         List<Map<String, Object>> skipped = new ArrayList<>();
         b.skipped().forEach((site, why) -> skipped.add(Map.of("siteId", site, "reason", why)));
         return Reply.ok(Map.of("started", b.started().stream().map(keys::view).toList(), "skipped", skipped));
@@ -372,12 +468,14 @@ public final class AdminRoutes {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("keyRotationInterval", Units.duration(keys.interval()));
         m.put("keyRotationGrace", Units.duration(keys.grace()));
-        m.put("items", store.sites().stream().filter(SiteRecord::enrolled).map(keys::siteKey).toList());
+        OrganisationScope.Listing l = scope.listing(r);
+        m.put("items", store.sites().stream().filter(s -> s.enrolled() && l.includes(s.organisation())).map(keys::siteKey)
+                .toList());
         return Reply.ok(m);
     }
 
     private Reply overwrite(ApiRequest r) {
-        String id = r.pathParam("id");
+        String id = appliance(r, r.pathParam("id")).siteId();
         r.auditTarget("site/" + id);
         Map<String, Long> published = drift.overwrite(id, r.auditActor(), r.remote());
         return Reply.ok(Map.of("siteId", id, "published", published));
@@ -385,17 +483,20 @@ public final class AdminRoutes {
 
     // ---- groups and rollouts -------------------------------------------------------------------------------------------
 
-    private GroupRecord group(String name) {
+    /** A group of the organisation the request addresses; group names are unique within an organisation only. */
+    private GroupRecord group(ApiRequest r, String name) {
         try {
             Check.id("group", name);
         } catch (ValidationException e) {
             throw ApiException.invalidField("group", e.getMessage());
         }
-        return store.group(name).orElse(GroupRecord.initial(name, clock.instant()));
+        String org = scope.target(r, Optional.empty());
+        return store.group(org, name).orElse(GroupRecord.initial(org, name, clock.instant()));
     }
 
     static Map<String, Object> groupView(GroupRecord g) {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("organisation", g.organisation());
         m.put("group", g.name());
         m.put("revision", g.currentRevision());
         m.put("policies", g.current().policies());
@@ -413,7 +514,8 @@ public final class AdminRoutes {
     }
 
     private Reply putGroupConfig(ApiRequest r) {
-        String name = group(r.pathParam("group")).name();
+        GroupRecord group = group(r, r.pathParam("group"));
+        String name = group.name();
         r.auditTarget("group/" + name);
         PutGroupConfig body = r.bodyAs(PutGroupConfig.class);
         GroupConfig config = new GroupConfig(body.policies(), body.slaClasses());
@@ -425,7 +527,8 @@ public final class AdminRoutes {
                     .orElseThrow(() -> ApiException.invalidField("rollout.gateTimeout", "rollout.gateTimeout: must be a "
                             + "duration such as 90s or 10m, was '" + body.rollout().gateTimeout() + "'")));
         }
-        RolloutEngine.GroupChange change = rollouts.changeGroup(name, config, waves, gate, r.auditActor(), r.remote());
+        RolloutEngine.GroupChange change = rollouts.changeGroup(group.organisation(), name, config, waves, gate,
+                r.auditActor(), r.remote());
         Map<String, Object> m = groupView(change.group());
         m.put("changed", change.changed());
         change.rollout().ifPresent(ro -> m.put("rollout", rolloutView(ro)));
@@ -461,15 +564,16 @@ public final class AdminRoutes {
     }
 
     private Reply push(ApiRequest r) {
-        String name = group(r.pathParam("group")).name();
-        r.auditTarget("group/" + name);
-        GroupRecord g = rollouts.push(name, r.auditActor(), r.remote());
+        GroupRecord group = group(r, r.pathParam("group"));
+        r.auditTarget("group/" + group.name());
+        GroupRecord g = rollouts.push(group.organisation(), group.name(), r.auditActor(), r.remote());
         return Reply.ok(groupView(g));
     }
 
     static Map<String, Object> rolloutView(RolloutRecord r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", r.id());
+        m.put("organisation", r.organisation());
         m.put("group", r.group());
         m.put("fromRevision", r.fromRevision());
         m.put("toRevision", r.toRevision());
@@ -504,8 +608,9 @@ public final class AdminRoutes {
         Optional<Instant> since = since(r);
         Optional<String> kind = r.query("kind");
         int limit = limit(r);
-        Predicate<StoredEvent> filter = e -> since.map(s -> !e.at().isBefore(s)).orElse(true)
-                && kind.map(k -> k.equals(e.kind())).orElse(true);
+        OrganisationScope.Listing l = scope.listing(r);
+        Predicate<StoredEvent> filter = e -> l.includes(e.organisation())
+                && since.map(s -> !e.at().isBefore(s)).orElse(true) && kind.map(k -> k.equals(e.kind())).orElse(true);
         List<StoredEvent> all = new ArrayList<>(store.events(site, filter));
         if (site.isEmpty()) {
             all.sort(Comparator.comparing(StoredEvent::at).thenComparing(StoredEvent::siteId).thenComparingLong(StoredEvent::sequence));
@@ -514,7 +619,9 @@ public final class AdminRoutes {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("items", last);
         m.put("total", all.size());
-        m.put("telemetry", site.map(s -> store.telemetry(s).stream().toList()).orElseGet(store::telemetry));
+        // Counters are per site: those of the sites the listing covers (a deleted site's only with organisation=*).
+        m.put("telemetry", site.map(s -> store.telemetry(s).stream().toList()).orElseGet(store::telemetry).stream()
+                .filter(c -> l.all() || l.includes(organisationOf(c.siteId()))).toList());
         return Reply.ok(m);
     }
 
@@ -523,7 +630,12 @@ public final class AdminRoutes {
         Optional<String> code = r.query("code");
         Optional<String> outcome = r.query("outcome");
         int limit = limit(r);
-        List<AuditRecord> all = store.audit(a -> since.map(s -> !a.at().isBefore(s)).orElse(true)
+        OrganisationScope.Listing l = scope.listing(r);
+        // Records of no organisation (refused calls without credentials, retention) are the fleet operator's: the
+        // fleet token sees them with any organisation, an organisation token never.
+        boolean fleet = r.caller() instanceof Caller.Admin;
+        List<AuditRecord> all = store.audit(a -> (l.includes(a.organisation()) || fleet && a.organisation().isEmpty())
+                && since.map(s -> !a.at().isBefore(s)).orElse(true)
                 && code.map(c -> c.equals(a.code())).orElse(true)
                 && outcome.map(o -> o.equals(a.outcome())).orElse(true));
         return Reply.ok(Map.of("items", all.subList(Math.max(0, all.size() - limit), all.size()), "total", all.size()));

@@ -27,6 +27,7 @@ public final class ApiRequest {
     private final String remote;
     private String auditActor;
     private String auditTarget = "";
+    private String auditOrganisation;
 
     public ApiRequest(Caller caller, String method, String path, Map<String, String> pathParams,
                       Map<String, String> query, byte[] body, String remote) {
@@ -38,6 +39,7 @@ public final class ApiRequest {
         this.body = body;
         this.remote = remote;
         this.auditActor = caller.actor();
+        this.auditOrganisation = caller instanceof Caller.OrganisationAdmin o ? o.organisation() : "";
     }
 
     public Caller caller() {
@@ -95,6 +97,18 @@ public final class ApiRequest {
 
     public void auditTarget(String target) {
         this.auditTarget = target;
+    }
+
+    /**
+     * The organisation a refusal of this request is audited under: an organisation token's own, else "" (no
+     * organisation) unless the handler or the server learnt which one the request concerned.
+     */
+    public String auditOrganisation() {
+        return auditOrganisation;
+    }
+
+    public void auditOrganisation(String organisation) {
+        this.auditOrganisation = organisation;
     }
 
     /** The body as a JSON object, or 400. */

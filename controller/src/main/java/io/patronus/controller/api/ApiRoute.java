@@ -13,7 +13,7 @@ public record ApiRoute(String method, String path, Auth auth, Handler handler) {
         NONE,
         /** A device certificate issued by the controller's CA, current for its appliance. */
         DEVICE,
-        /** The admin bearer token. */
+        /** An admin bearer token: the fleet token, or an organisation admin token (which sees its organisation only). */
         ADMIN
     }
 

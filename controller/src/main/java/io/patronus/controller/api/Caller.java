@@ -14,10 +14,17 @@ public sealed interface Caller {
         }
     }
 
-    /** The operator, with the admin bearer token. */
+    /** The fleet operator, with the fleet admin token ({@code secrets/admin.token}): every organisation. */
     record Admin() implements Caller {
         public String actor() {
             return "admin";
+        }
+    }
+
+    /** An organisation's operator, with an organisation admin token: that organisation only. */
+    record OrganisationAdmin(String tokenId, String organisation) implements Caller {
+        public String actor() {
+            return "admin:" + organisation + "/" + tokenId;
         }
     }
 

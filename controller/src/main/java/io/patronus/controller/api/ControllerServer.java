@@ -10,8 +10,11 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.patronus.controller.enrol.Tokens;
 import io.patronus.controller.fleet.FleetException;
+import io.patronus.controller.store.AdminTokenRecord;
 import io.patronus.controller.store.ControllerStore;
+import io.patronus.controller.store.SiteRecord;
 import io.patronus.controller.store.StoreException;
 import io.patronus.model.ValidationException;
 import io.patronus.provisioning.ProvisioningException;
@@ -107,6 +110,9 @@ public final class ControllerServer {
                 query.put(name, req.query().get(name));
             }
             request = new ApiRequest(caller, route.method(), req.path().path(), params, query, body, remote);
+            if (caller instanceof Caller.Device d) {
+                request.auditOrganisation(store.site(d.siteId()).map(SiteRecord::organisation).orElse(""));
+            }
             send(res, route.handler().handle(request));
         } catch (ApiException | FleetException | ProvisioningException | ValidationException e) {
             ApiException api = toApi(e);
@@ -137,29 +143,44 @@ public final class ControllerServer {
     private void audit(ApiRequest request, Caller caller, String action, String path, ApiException e, String remote) {
         String actor = request == null ? caller.actor() : request.auditActor();
         String target = request == null || request.auditTarget().isEmpty() ? path : request.auditTarget();
+        String organisation = request != null ? request.auditOrganisation()
+                : caller instanceof Caller.OrganisationAdmin o ? o.organisation() : "";
         try {
-            store.refusal(actor, action, target, e.code(), e.getMessage(), remote);
+            store.refusal(organisation, actor, action, target, e.code(), e.getMessage(), remote);
         } catch (RuntimeException failure) {
             LOG.log(System.Logger.Level.WARNING, "cannot audit the refusal " + e.code() + " of " + action + ": " + failure);
         }
     }
 
+    /**
+     * The fleet admin token (compared in constant time) or an organisation admin token (looked up by the SHA-256 of its
+     * text, so the lookup reveals nothing of the secret; valid while neither it nor its organisation is revoked).
+     */
     private Caller admin(ServerRequest req) {
         Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
         if (header.isEmpty()) {
             throw new ApiException(401, "admin_token_required", "admin routes need Authorization: Bearer <admin token> "
-                    + "(the token is in <dataDir>/secrets/admin.token on the controller)");
+                    + "(the fleet token is in <dataDir>/secrets/admin.token on the controller; an organisation's token "
+                    + "comes from patronus-controller admin-tokens create)");
         }
         String h = header.get().trim();
         if (!h.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw new ApiException(401, "admin_token_required", "the Authorization header must be 'Bearer <admin token>'");
         }
-        byte[] given = h.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-        if (!MessageDigest.isEqual(given, adminToken.getBytes(StandardCharsets.UTF_8))) {
-            throw new ApiException(401, "admin_token_invalid", "the bearer token is not this controller's admin token "
-                    + "(see <dataDir>/secrets/admin.token)");
+        String token = h.substring(7).trim();
+        if (MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), adminToken.getBytes(StandardCharsets.UTF_8))) {
+            return new Caller.Admin();
         }
-        return new Caller.Admin();
+        Optional<AdminTokenRecord> scoped = token.startsWith(OrganisationRoutes.TOKEN_PREFIX)
+                ? store.adminTokenBySecretHash(Tokens.sha256(token)) : Optional.empty();
+        if (scoped.isPresent() && scoped.get().active()) {
+            return new Caller.OrganisationAdmin(scoped.get().id(), scoped.get().organisation());
+        }
+        throw new ApiException(401, "admin_token_invalid", scoped.isPresent()
+                ? "organisation admin token " + scoped.get().id() + " was revoked at "
+                + scoped.get().revokedAt().orElseThrow() + "; ask the fleet operator for a new one"
+                : "the bearer token is neither this controller's fleet admin token (see <dataDir>/secrets/admin.token) "
+                + "nor a valid organisation admin token");
     }
 
     private static String remote(SocketAddress address) {

@@ -24,8 +24,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The CLI's HTTPS calls to the controller's admin API: trusts only the controller's CA, sends the admin token, and
- * turns every failure into a one-line {@link CliException}: the controller's message with the field at fault, or
+ * The CLI's HTTPS calls to the controller's admin API: trusts only the controller's CA, sends the admin token and the
+ * chosen organisation (query parameter {@code organisation} on every call but those about organisations themselves),
+ * and turns every failure into a one-line {@link CliException}: the controller's message with the field at fault, or
  * which URL could not be reached and why. Redirects are not followed, so the token goes nowhere else.
  */
 final class AdminClient {
@@ -35,11 +36,13 @@ final class AdminClient {
     private final URI base;
     private final String token;
     private final X509Certificate ca;
+    private final Optional<String> organisation;
 
-    AdminClient(URI base, String token, X509Certificate ca) {
+    AdminClient(URI base, String token, X509Certificate ca, Optional<String> organisation) {
         this.base = base;
         this.token = token;
         this.ca = ca;
+        this.organisation = organisation;
     }
 
     /** One path segment, percent-encoded. */
@@ -82,8 +85,17 @@ final class AdminClient {
         }
     }
 
+    /** The path with the organisation parameter, unless it is about organisations (which name theirs in the path). */
+    private String scoped(String path) {
+        if (organisation.isEmpty() || path.startsWith("/v1/admin/organisations")) {
+            return path;
+        }
+        return path + (path.contains("?") ? "&" : "?") + "organisation="
+                + URLEncoder.encode(organisation.get(), StandardCharsets.UTF_8);
+    }
+
     private String send(String method, String path, Optional<JsonNode> body) {
-        URI uri = URI.create(base.toString().replaceAll("/+$", "") + path);
+        URI uri = URI.create(base.toString().replaceAll("/+$", "") + scoped(path));
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).header("Accept", "application/json")
                 .header("Authorization", "Bearer " + token);
         if (body.isPresent()) {

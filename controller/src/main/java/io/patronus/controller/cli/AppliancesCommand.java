@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {AppliancesCommand.ListCommand.class, AppliancesCommand.ShowCommand.class})
 final class AppliancesCommand extends CommandGroup {
 
-    @Command(name = "list", description = "Every appliance: online, last seen, desired and applied version, paths.")
+    @Command(name = "list", description = "Every appliance of the organisation: online, last seen, desired and applied version, paths.")
     static final class ListCommand extends Leaf {
         @Override
         JsonNode execute() {
@@ -20,10 +20,10 @@ final class AppliancesCommand extends CommandGroup {
 
         @Override
         void human(JsonNode answer) {
-            Table t = new Table("SITE", "SERIAL", "GROUP", "ONLINE", "LAST SEEN", "STATE", "DESIRED", "APPLIED", "REJECTED",
-                    "PATHS U/D/D", "LOCAL").emptyAsDash();
+            Table t = table("SITE", "SERIAL", "GROUP", "ONLINE", "LAST SEEN", "STATE", "DESIRED", "APPLIED", "REJECTED",
+                    "PATHS U/D/D", "LOCAL");
             for (JsonNode a : answer.path("items")) {
-                t.row(text(a, "siteId"), text(a, "serial"), text(a, "group"), a.path("online").asBoolean() ? "online" : "offline",
+                row(t, a, text(a, "siteId"), text(a, "serial"), text(a, "group"), a.path("online").asBoolean() ? "online" : "offline",
                         text(a, "lastSeen"), text(a, "state"), a.path("desiredVersion").asLong(), a.path("appliedVersion").asLong(),
                         a.path("rejectedVersion").asLong() == 0 ? "-" : a.path("rejectedVersion").asText(),
                         paths(a.path("paths")), a.path("localChanges").asInt());
@@ -44,7 +44,8 @@ final class AppliancesCommand extends CommandGroup {
 
         @Override
         void human(JsonNode a) {
-            out().println("site:            " + text(a, "siteId") + " (group " + text(a, "group") + ")");
+            out().println("site:            " + text(a, "siteId") + " (organisation " + text(a, "organisation") + ", group "
+                    + text(a, "group") + ")");
             out().println("serial:          " + text(a, "serial") + ", appliance " + text(a, "applianceVersion"));
             out().println("online:          " + (a.path("online").asBoolean() ? "yes" : "no") + ", last seen " + text(a, "lastSeen"));
             out().println("state:           " + text(a, "state"));

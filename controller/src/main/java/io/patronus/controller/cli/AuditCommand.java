@@ -40,9 +40,9 @@ final class AuditCommand extends CommandGroup {
 
         @Override
         void human(JsonNode answer) {
-            Table t = new Table("ID", "AT", "ACTOR", "ACTION", "TARGET", "OUTCOME", "CODE", "MESSAGE").emptyAsDash();
+            Table t = table("ID", "AT", "ACTOR", "ACTION", "TARGET", "OUTCOME", "CODE", "MESSAGE");
             for (JsonNode a : answer.path("items")) {
-                t.row(a.path("id").asLong(), text(a, "at"), text(a, "actor"), text(a, "action"), text(a, "target"),
+                row(t, a, a.path("id").asLong(), text(a, "at"), text(a, "actor"), text(a, "action"), text(a, "target"),
                         text(a, "outcome"), text(a, "code"), clip(text(a, "message"), 90));
             }
             t.print(out());

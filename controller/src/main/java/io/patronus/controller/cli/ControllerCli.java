@@ -20,6 +20,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code patronus-controller}: runs the controller ({@code serve}) and administers the fleet over its HTTPS admin API.
@@ -27,7 +28,10 @@ import java.util.Map;
  * <p>Which controller: {@code --controller}, else {@code PATRONUS_CONTROLLER_URL}, else {@value #DEFAULT_URL}. The
  * admin token: {@code --token-file}, else {@code PATRONUS_CONTROLLER_TOKEN}, else {@code <data dir>/secrets/admin.token}.
  * The CA to trust: {@code --ca-file}, else {@code <data dir>/secrets/ca.pem}. The data dir: {@code --data-dir}, else
- * {@code PATRONUS_CONTROLLER_DATA_DIR}, else {@value #DEFAULT_DATA_DIR}.
+ * {@code PATRONUS_CONTROLLER_DATA_DIR}, else {@value #DEFAULT_DATA_DIR}. Which organisation: {@code --organisation},
+ * else {@code PATRONUS_ORGANISATION}, else the controller's only one (an organisation admin token: its own); with
+ * several, commands that list or create things need it, and {@code --all-organisations} lists every organisation's
+ * objects with an ORGANISATION column.
  *
  * <p>Exit codes: 0 success; 1 the controller refused or could not be reached (one line on stderr, never a stack
  * trace); 2 usage error. Streams and environment come in through {@link #run}, so tests run it in-process.
@@ -37,7 +41,7 @@ import java.util.Map;
         description = "Runs the Patronus controller, and administers the fleet through its admin API.",
         subcommands = {ServeCommand.class, AppliancesCommand.class, SitesCommand.class, TokensCommand.class,
                 ConfigCommand.class, DriftCommand.class, RolloutCommand.class, KeysCommand.class, EventsCommand.class,
-                AuditCommand.class},
+                AuditCommand.class, OrganisationsCommand.class, AdminTokensCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the controller refused, or could not be reached", "2:usage error"})
 public final class ControllerCli extends CommandGroup {
@@ -63,6 +67,15 @@ public final class ControllerCli extends CommandGroup {
 
     @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print the controller's JSON answer instead of a table.")
     boolean json;
+
+    @Option(names = "--organisation", scope = ScopeType.INHERIT, paramLabel = "ORG",
+            description = "The organisation to list, create or change in (default: PATRONUS_ORGANISATION, else the "
+                    + "controller's only organisation; an organisation admin token always works in its own).")
+    String organisation;
+
+    @Option(names = {"-A", "--all-organisations"}, scope = ScopeType.INHERIT,
+            description = "List every organisation's objects, with an ORGANISATION column (fleet admin token).")
+    boolean allOrganisations;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -116,6 +129,31 @@ public final class ControllerCli extends CommandGroup {
         return json;
     }
 
+    /** Whether tables list every organisation's objects (and so show each one's organisation). */
+    boolean allOrganisations() {
+        return allOrganisations;
+    }
+
+    /**
+     * The organisation the admin calls address: {@code --organisation}, {@code *} with {@code --all-organisations},
+     * else {@code PATRONUS_ORGANISATION}; empty leaves it to the controller.
+     */
+    Optional<String> organisation() {
+        if (allOrganisations && organisation != null) {
+            throw CliException.usage("give --organisation ORG or --all-organisations, not both");
+        }
+        if (allOrganisations) {
+            return Optional.of("*");
+        }
+        if (organisation != null) {
+            if (organisation.isBlank()) {
+                throw CliException.usage("--organisation needs an organisation id");
+            }
+            return Optional.of(organisation.trim());
+        }
+        return Optional.ofNullable(env.get("PATRONUS_ORGANISATION")).map(String::trim).filter(s -> !s.isEmpty());
+    }
+
     Path dataDir() {
         if (dataDir != null) {
             return dataDir;
@@ -141,7 +179,7 @@ public final class ControllerCli extends CommandGroup {
         if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
             throw CliException.usage(source + " must be an https URL such as " + DEFAULT_URL + ", was '" + url + "'");
         }
-        return new AdminClient(uri, token(), ca());
+        return new AdminClient(uri, token(), ca(), organisation());
     }
 
     private String token() {

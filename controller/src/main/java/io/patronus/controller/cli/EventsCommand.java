@@ -40,9 +40,9 @@ final class EventsCommand extends CommandGroup {
 
         @Override
         void human(JsonNode answer) {
-            Table t = new Table("AT", "SITE", "SEQUENCE", "KIND", "BODY").emptyAsDash();
+            Table t = table("AT", "SITE", "SEQUENCE", "KIND", "BODY");
             for (JsonNode e : answer.path("items")) {
-                t.row(text(e, "at"), text(e, "siteId"), e.path("sequence").asLong(), text(e, "kind"), clip(e.path("body").toString(), 80));
+                row(t, e, text(e, "at"), text(e, "siteId"), e.path("sequence").asLong(), text(e, "kind"), clip(e.path("body").toString(), 80));
             }
             t.print(out());
             long duplicates = 0;

@@ -24,7 +24,7 @@ final class KeysCommand extends CommandGroup {
         @Parameters(paramLabel = "SITE", arity = "0..1", description = "The site whose key to rotate.")
         String site;
 
-        @Option(names = "--all", description = "Every enrolled site that is not rotating already.")
+        @Option(names = "--all", description = "Every enrolled site of the organisation that is not rotating already.")
         boolean all;
 
         @Override
@@ -75,10 +75,10 @@ final class KeysCommand extends CommandGroup {
             }
             out().println("automatic rotation every " + text(answer, "keyRotationInterval") + ", old key kept "
                     + text(answer, "keyRotationGrace") + " after the switch");
-            Table t = new Table("SITE", "PUBLIC KEY", "AGE", "NEXT ROTATION", "ROTATION", "PHASE", "DETAIL").emptyAsDash();
+            Table t = table("SITE", "PUBLIC KEY", "AGE", "NEXT ROTATION", "ROTATION", "PHASE", "DETAIL");
             for (JsonNode k : answer.path("items")) {
                 JsonNode r = k.path("rotation");
-                t.row(text(k, "siteId"), text(k, "publicKey"), age(k.path("keyAgeSeconds").asLong(-1)), text(k, "nextRotationDue"),
+                row(t, k, text(k, "siteId"), text(k, "publicKey"), age(k.path("keyAgeSeconds").asLong(-1)), text(k, "nextRotationDue"),
                         r.isMissingNode() ? "-" : text(r, "id"), r.isMissingNode() ? "-" : text(r, "phase"),
                         r.isMissingNode() ? "" : clip(text(r, "detail"), 70));
             }

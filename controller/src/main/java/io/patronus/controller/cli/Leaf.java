@@ -2,6 +2,7 @@ package io.patronus.controller.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.patronus.common.cli.Table;
 import io.patronus.model.Json;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -49,6 +50,29 @@ abstract class Leaf implements Callable<Integer> {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree always serialises", e);
         }
+    }
+
+    /** A table with these columns, led by ORGANISATION when every organisation's objects are listed. */
+    final Table table(String... headers) {
+        if (!root().allOrganisations()) {
+            return new Table(headers).emptyAsDash();
+        }
+        String[] all = new String[headers.length + 1];
+        all[0] = "ORGANISATION";
+        System.arraycopy(headers, 0, all, 1, headers.length);
+        return new Table(all).emptyAsDash();
+    }
+
+    /** Adds a row for {@code item} to a {@link #table}, its organisation first when that column is there. */
+    final void row(Table t, JsonNode item, Object... cells) {
+        if (!root().allOrganisations()) {
+            t.row(cells);
+            return;
+        }
+        Object[] all = new Object[cells.length + 1];
+        all[0] = text(item, "organisation");
+        System.arraycopy(cells, 0, all, 1, cells.length);
+        t.row(all);
     }
 
     /** A text value, "-" when absent. */

@@ -30,9 +30,9 @@ final class RolloutCommand extends CommandGroup {
                 printRollout(out(), answer);
                 return;
             }
-            Table t = new Table("ID", "GROUP", "REVISION", "STATE", "WAVE", "UPDATED", "REASON").emptyAsDash();
+            Table t = table("ID", "GROUP", "REVISION", "STATE", "WAVE", "UPDATED", "REASON");
             for (JsonNode r : answer.path("items")) {
-                t.row(text(r, "id"), text(r, "group"), r.path("fromRevision").asLong() + " -> " + r.path("toRevision").asLong(),
+                row(t, r, text(r, "id"), text(r, "group"), r.path("fromRevision").asLong() + " -> " + r.path("toRevision").asLong(),
                         text(r, "state"), r.path("currentWave").asInt() + "/" + r.path("waves").size(), text(r, "updatedAt"),
                         clip(text(r, "reason"), 80));
             }

@@ -54,12 +54,12 @@ final class SitesCommand extends CommandGroup {
 
         @Override
         void human(JsonNode s) {
-            out().println("site " + text(s, "id") + " staged in group " + text(s, "group")
-                    + "; next: patronus-controller tokens create --site " + text(s, "id"));
+            out().println("site " + text(s, "id") + " staged in group " + text(s, "group") + " of organisation "
+                    + text(s, "organisation") + "; next: patronus-controller tokens create --site " + text(s, "id"));
         }
     }
 
-    @Command(name = "list", description = "Every site.")
+    @Command(name = "list", description = "Every site of the organisation.")
     static final class ListCommand extends Leaf {
         @Override
         JsonNode execute() {
@@ -68,13 +68,13 @@ final class SitesCommand extends CommandGroup {
 
         @Override
         void human(JsonNode answer) {
-            Table t = new Table("ID", "NAME", "GROUP", "ENROLLED", "LAN", "ENDPOINTS").emptyAsDash();
+            Table t = table("ID", "NAME", "GROUP", "ENROLLED", "LAN", "ENDPOINTS");
             for (JsonNode s : answer.path("items")) {
                 List<String> lan = new ArrayList<>();
                 s.path("lanPrefixes").forEach(p -> lan.add(p.asText()));
                 List<String> eps = new ArrayList<>();
                 s.path("endpoints").properties().forEach(e -> eps.add(e.getKey() + "=" + e.getValue().asText()));
-                t.row(text(s, "id"), text(s, "name"), text(s, "group"), s.path("enrolled").asBoolean() ? "yes" : "no",
+                row(t, s, text(s, "id"), text(s, "name"), text(s, "group"), s.path("enrolled").asBoolean() ? "yes" : "no",
                         String.join(",", lan), String.join(",", eps));
             }
             t.print(out());

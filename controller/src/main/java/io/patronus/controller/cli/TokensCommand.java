@@ -46,7 +46,7 @@ final class TokensCommand extends CommandGroup {
         }
     }
 
-    @Command(name = "list", description = "Every token (never the secrets).")
+    @Command(name = "list", description = "Every token of the organisation (never the secrets).")
     static final class ListCommand extends Leaf {
         @Override
         JsonNode execute() {
@@ -55,9 +55,9 @@ final class TokensCommand extends CommandGroup {
 
         @Override
         void human(JsonNode answer) {
-            Table t = new Table("ID", "SITE", "SERIAL", "STATE", "EXPIRES", "USED AT", "USED BY").emptyAsDash();
+            Table t = table("ID", "SITE", "SERIAL", "STATE", "EXPIRES", "USED AT", "USED BY");
             for (JsonNode k : answer.path("items")) {
-                t.row(text(k, "id"), text(k, "siteId"), text(k, "serial"), text(k, "state"), text(k, "expiresAt"),
+                row(t, k, text(k, "id"), text(k, "siteId"), text(k, "serial"), text(k, "state"), text(k, "expiresAt"),
                         text(k, "usedAt"), text(k, "usedBySerial"));
             }
             t.print(out());

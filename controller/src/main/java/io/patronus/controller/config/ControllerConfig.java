@@ -27,7 +27,9 @@ import java.util.regex.Pattern;
  * @param dataDir                   absolute directory of the store, the log and {@code secrets/}
  * @param publicUrl                 the URL appliances are told to use; derived from host, tlsNames and port when empty
  * @param tlsNames                  DNS names and IP addresses in the server certificate (never empty once loaded)
- * @param organisation              the organisation name, shown in the CA's subject
+ * @param organisation              the fleet operator's name, shown in the CA's subject; also the name of the first
+ *                                  organisation ({@code default}), which a new controller starts with and which a store
+ *                                  from before organisations moves into
  * @param deviceCertificateValidity validity of a device certificate (renewal at two thirds)
  * @param serverCertificateValidity validity of the server certificate (re-issued at every start)
  * @param tokenTtl                  default lifetime of an enrolment token

@@ -72,6 +72,7 @@ public final class Enrolment {
                         + "(patronus-controller tokens create)", Optional.of("token")));
         call.auditActor("token:" + token.id() + "/serial:" + req.serial());
         call.auditTarget("site/" + token.siteId());
+        call.auditOrganisation(token.organisation());
         store.transact("token:" + token.id(), tx -> {
             TokenRecord t = tx.store().token(token.id()).orElseThrow();
             Instant now = tx.now();
@@ -97,7 +98,7 @@ public final class Enrolment {
                         + ", which was deleted", Optional.of("token"));
             }
             tx.putToken(t.used(now, req.serial()));
-            tx.audit("token:" + t.id(), "token.use", "token/" + t.id(), "used by device " + req.serial() + " for site "
+            tx.audit(t.organisation(), "token:" + t.id(), "token.use", "token/" + t.id(), "used by device " + req.serial() + " for site "
                     + t.siteId(), call.remote());
             return null;
         });
@@ -130,11 +131,11 @@ public final class Enrolment {
             // The new appliance brings its own key: a rotation of the previous one has nothing left to rotate.
             tx.store().keyRotation(s.id()).filter(KeyRotationRecord::open).ifPresent(r -> {
                 tx.putKeyRotation(r.cancelled(tx.now(), "superseded: device " + req.serial() + " enrolled with a new key"));
-                tx.audit("token:" + token.id(), "key.rotate.cancel", "site/" + s.id(), r.id() + " (" + r.phaseName()
+                tx.audit(s.organisation(), "token:" + token.id(), "key.rotate.cancel", "site/" + s.id(), r.id() + " (" + r.phaseName()
                         + ") cancelled: the site re-enrolled with a new key", call.remote());
             });
             tx.putAppliance(a);
-            tx.audit("token:" + token.id(), "enrol", "site/" + s.id(), "device " + req.serial() + " (appliance "
+            tx.audit(s.organisation(), "token:" + token.id(), "enrol", "site/" + s.id(), "device " + req.serial() + " (appliance "
                     + req.applianceVersion() + ") enrolled; certificate " + id.certificateSerial() + " valid until "
                     + id.notAfter(), call.remote());
             return updated;
@@ -177,7 +178,8 @@ public final class Enrolment {
                     .build()
                     .withProgress(new Progress(tx.now(), "RENEWED", a.appliedVersion(), a.rejectedVersion(),
                             "certificate " + a.certificateSerial() + " renewed as " + id.certificateSerial())));
-            tx.audit(actor, "renew", "appliance/" + caller.siteId(), "certificate " + a.certificateSerial()
+            String organisation = tx.store().site(caller.siteId()).map(SiteRecord::organisation).orElse("");
+            tx.audit(organisation, actor, "renew", "appliance/" + caller.siteId(), "certificate " + a.certificateSerial()
                     + " renewed as " + id.certificateSerial() + ", valid until " + id.notAfter(), remote);
             return null;
         });

@@ -2,6 +2,7 @@ package io.patronus.controller.enrol;
 
 import io.patronus.controller.fleet.FleetException;
 import io.patronus.controller.store.ControllerStore;
+import io.patronus.controller.store.SiteRecord;
 import io.patronus.controller.store.TokenRecord;
 
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Enrolment tokens: created for a staged site (optionally bound to a device serial), shown once, stored only as the
@@ -36,9 +38,11 @@ public final class Tokens {
     /**
      * Creates a token for {@code siteId}.
      *
-     * @throws FleetException 404 when the site does not exist
+     * @param visible whether the caller may see a site of this organisation (a site of another one is not found)
+     * @throws FleetException 404 when the site does not exist or is not visible
      */
-    public Issued create(String siteId, Duration ttl, Optional<String> serial, String actor, String remote) {
+    public Issued create(String siteId, Duration ttl, Optional<String> serial, Predicate<String> visible, String actor,
+                         String remote) {
         byte[] raw = new byte[32];
         RANDOM.nextBytes(raw);
         String secret = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
@@ -46,13 +50,12 @@ public final class Tokens {
         RANDOM.nextBytes(idBytes);
         String id = "tok-" + HexFormat.of().formatHex(idBytes);
         TokenRecord record = store.transact(actor, tx -> {
-            if (tx.store().site(siteId).isEmpty()) {
-                throw FleetException.notFound("site " + siteId + " does not exist: stage it first with POST /v1/admin/sites");
-            }
-            TokenRecord t = new TokenRecord(id, sha256(secret), siteId, serial, tx.now(), tx.now().plus(ttl),
+            SiteRecord site = tx.store().site(siteId).filter(s -> visible.test(s.organisation())).orElseThrow(() ->
+                    FleetException.notFound("site " + siteId + " does not exist: stage it first with POST /v1/admin/sites"));
+            TokenRecord t = new TokenRecord(id, sha256(secret), siteId, site.organisation(), serial, tx.now(), tx.now().plus(ttl),
                     Optional.empty(), Optional.empty(), false, actor);
             tx.putToken(t);
-            tx.audit(actor, "token.create", "token/" + id, "for site " + siteId + serial.map(s -> " bound to serial " + s).orElse("")
+            tx.audit(site.organisation(), actor, "token.create", "token/" + id, "for site " + siteId + serial.map(s -> " bound to serial " + s).orElse("")
                     + ", expires " + t.expiresAt(), remote);
             return t;
         });
@@ -62,17 +65,19 @@ public final class Tokens {
     /**
      * Revokes a token; revoking a revoked token changes nothing.
      *
-     * @throws FleetException 404 when there is no such token
+     * @param visible whether the caller may see a token of this organisation (one of another is not found)
+     * @throws FleetException 404 when there is no such token, or it is not visible
      */
-    public TokenRecord revoke(String id, String actor, String remote) {
+    public TokenRecord revoke(String id, Predicate<String> visible, String actor, String remote) {
         return store.transact(actor, tx -> {
-            TokenRecord t = tx.store().token(id).orElseThrow(() -> FleetException.notFound("token " + id + " does not exist"));
+            TokenRecord t = tx.store().token(id).filter(x -> visible.test(x.organisation()))
+                    .orElseThrow(() -> FleetException.notFound("token " + id + " does not exist"));
             if (t.revoked()) {
                 return t;
             }
             TokenRecord r = t.revoke();
             tx.putToken(r);
-            tx.audit(actor, "token.revoke", "token/" + id, "revoked (was " + t.state(tx.now()) + ")", remote);
+            tx.audit(t.organisation(), actor, "token.revoke", "token/" + id, "revoked (was " + t.state(tx.now()) + ")", remote);
             return r;
         });
     }

@@ -5,6 +5,7 @@ import io.patronus.controller.store.BundleVersion;
 import io.patronus.controller.store.ControllerStore;
 import io.patronus.controller.store.GroupConfig;
 import io.patronus.controller.store.GroupRecord;
+import io.patronus.controller.store.KeyRotationRecord;
 import io.patronus.controller.store.ObservedConfig;
 import io.patronus.controller.store.SiteOverrides;
 import io.patronus.controller.store.SiteRecord;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
@@ -50,11 +52,12 @@ import java.util.stream.Collectors;
  * </ul>
  *
  * <h2>Why it is built this way</h2>
- * Every bundle lists every other site, so a fleet of N sites has N bundles of N sites: rendering, signing and storing
- * each of them whole on every change (as the first version did) is O(N<sup>2</sup>) work and log bytes per
- * enrolment, seconds and a gigabyte at a thousand sites. Now each site is serialised once per change of that site
- * into a shared {@link Mesh}, each appliance's rendering is a reference to the shared parts and its digest a few hashes
- * ({@link RenderingDigest}), and only the facts are written: a publish to the whole fleet costs O(N) and writes a few
+ * Every bundle lists every other site of its organisation, so an organisation of N sites has N bundles of N sites:
+ * rendering, signing and storing each of them whole on every change (as the first version did) is O(N<sup>2</sup>)
+ * work and log bytes per enrolment, seconds and a gigabyte at a thousand sites. Now each site is serialised once per
+ * change of that site into a shared {@link Mesh} (one per organisation: a mesh never crosses organisations, so a
+ * change in one organisation publishes nothing to the others), each appliance's rendering is a reference to the
+ * shared parts and its digest a few hashes ({@link RenderingDigest}), and only the facts are written: a publish to the whole fleet costs O(N) and writes a few
  * dozen bytes per appliance. Signing stays O(N) per bundle, because the protocol sends whole bundles; it happens on
  * the long-poll's own (virtual) thread, in parallel, and only for appliances that ask.
  *
@@ -114,9 +117,8 @@ public final class ConfigPublisher {
         return store.transact(actor, tx -> {
             Map<String, Long> published = new LinkedHashMap<>();
             List<SiteRecord> sites = tx.store().sites();
-            Mesh mesh = mesh(sites);
-            PeerKeyRing keys = PeerKeyRing.of(tx.store().keyRotations(), mesh);
             Map<String, SiteRecord> byId = sites.stream().collect(Collectors.toMap(SiteRecord::id, s -> s));
+            Map<String, OrganisationMesh> meshes = meshes(sites, byId, tx.store().keyRotations());
             Map<String, GroupRecord> groups = new HashMap<>();
             List<String> forcedUnchanged = new ArrayList<>();
             for (ApplianceRecord appliance : tx.store().appliances()) {
@@ -125,14 +127,16 @@ public final class ConfigPublisher {
                 if (site == null || !site.enrolled()) {
                     continue;
                 }
-                GroupRecord group = groups.computeIfAbsent(site.group(), g -> tx.store().group(g)
-                        .orElse(GroupRecord.initial(g, tx.now())));
+                GroupRecord group = groups.computeIfAbsent(GroupRecord.key(site.organisation(), site.group()),
+                        k -> tx.store().group(site.organisation(), site.group())
+                                .orElse(GroupRecord.initial(site.organisation(), site.group(), tx.now())));
                 PolicyPart policies = policyPart(site, group.revision(site.groupRevision()));
                 if (!policies.policies().conflicts().isEmpty()) {
                     LOG.log(System.Logger.Level.WARNING, "not publishing to " + siteId + ": " + policies.policies().conflicts());
                     continue;
                 }
-                BundleRendering r = new BundleRendering(siteId, mesh, policies.policies(), policies.digest(), keys);
+                OrganisationMesh m = meshes.get(site.organisation());
+                BundleRendering r = new BundleRendering(siteId, m.mesh(), policies.policies(), policies.digest(), m.keys());
                 Optional<BundleVersion> last = tx.store().bundle(siteId);
                 boolean changed = last.isEmpty() || !last.get().digest().equals(r.digest());
                 if (!changed && !force.contains(siteId)) {
@@ -151,44 +155,73 @@ public final class ConfigPublisher {
             }
             kept.keySet().removeIf(id -> tx.store().appliance(id).isEmpty());
             if (!published.isEmpty()) {
-                audit(tx, actor, published, forcedUnchanged);
+                // One audit line per organisation, so that each organisation's audit trail shows its own publishes.
+                Map<String, Map<String, Long>> byOrganisation = new TreeMap<>();
+                published.forEach((siteId, version) -> byOrganisation.computeIfAbsent(byId.get(siteId).organisation(),
+                        o -> new LinkedHashMap<>()).put(siteId, version));
+                byOrganisation.forEach((org, versions) -> audit(tx, org, actor, versions, forcedUnchanged.stream()
+                        .filter(versions::containsKey).toList()));
             }
             return published;
         });
     }
 
-    private static void audit(Tx tx, String actor, Map<String, Long> published,
+    private static void audit(Tx tx, String organisation, String actor, Map<String, Long> published,
                               List<String> forcedUnchanged) {
         String forced = forcedUnchanged.isEmpty() ? "" : " (unchanged configuration, forced: " + String.join(", ", forcedUnchanged) + ")";
         if (published.size() == 1) {
             Map.Entry<String, Long> e = published.entrySet().iterator().next();
-            tx.audit(actor, "config.publish", "appliance/" + e.getKey(), "published version " + e.getValue() + forced, "");
+            tx.audit(organisation, actor, "config.publish", "appliance/" + e.getKey(), "published version " + e.getValue()
+                    + forced, "");
             return;
         }
         String listed = published.entrySet().stream().limit(AUDIT_LISTED).map(e -> e.getKey() + " v" + e.getValue())
                 .collect(Collectors.joining(", "));
         int more = published.size() - AUDIT_LISTED;
-        tx.audit(actor, "config.publish", "appliances", "published new versions to " + published.size() + " appliances: "
-                + listed + (more > 0 ? " and " + more + " more" : "") + forced, "");
+        tx.audit(organisation, actor, "config.publish", "appliances", "published new versions to " + published.size()
+                + " appliances: " + listed + (more > 0 ? " and " + more + " more" : "") + forced, "");
     }
 
-    /** The mesh of {@code sites}, serialising only the sites that changed since the last call. */
-    private Mesh mesh(List<SiteRecord> sites) {
+    /** One organisation's mesh and the key rotation fields of its bundles. */
+    private record OrganisationMesh(Mesh mesh, PeerKeyRing keys) {
+    }
+
+    /**
+     * The mesh of each organisation among {@code sites} (a bundle lists only its own organisation's sites), with the
+     * key rotations of its sites, serialising only the sites that changed since the last call.
+     */
+    private Map<String, OrganisationMesh> meshes(List<SiteRecord> sites, Map<String, SiteRecord> byId,
+                                                 List<KeyRotationRecord> rotations) {
         Map<SiteRecord, Mesh.Fragment> previous = fragments;
         Map<SiteRecord, Mesh.Fragment> next = new IdentityHashMap<>();
-        Mesh mesh = Mesh.of(sites, s -> {
-            Mesh.Fragment f = previous.get(s);
-            if (f == null) {
-                f = Mesh.Fragment.of(s);
+        Map<String, List<SiteRecord>> sitesByOrganisation = new HashMap<>();
+        sites.forEach(s -> sitesByOrganisation.computeIfAbsent(s.organisation(), o -> new ArrayList<>()).add(s));
+        Map<String, List<KeyRotationRecord>> rotationsByOrganisation = new HashMap<>();
+        for (KeyRotationRecord r : rotations) {
+            SiteRecord s = byId.get(r.siteId());
+            if (s != null) {
+                rotationsByOrganisation.computeIfAbsent(s.organisation(), o -> new ArrayList<>()).add(r);
             }
-            next.put(s, f);
-            return f;
+        }
+        Map<String, OrganisationMesh> out = new HashMap<>();
+        sitesByOrganisation.forEach((org, members) -> {
+            Mesh mesh = Mesh.of(members, s -> {
+                Mesh.Fragment f = previous.get(s);
+                if (f == null) {
+                    f = Mesh.Fragment.of(s);
+                }
+                next.put(s, f);
+                return f;
+            });
+            out.put(org, new OrganisationMesh(mesh, PeerKeyRing.of(rotationsByOrganisation.getOrDefault(org, List.of()), mesh)));
         });
         if (next.size() != previous.size() || !next.keySet().equals(previous.keySet())) {
-            siteDigests = mesh.digestsBySite();
+            Map<Site, byte[]> digests = new HashMap<>();
+            out.values().forEach(m -> digests.putAll(m.mesh().digestsBySite()));
+            siteDigests = digests;
         }
         fragments = next;
-        return mesh;
+        return out;
     }
 
     private PolicyPart policyPart(SiteRecord site, GroupConfig base) {

@@ -26,8 +26,8 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * Renders the configuration one site's appliance should run: the other enrolled sites of the mesh (key, endpoints,
- * LAN prefixes) as model sites, its group's policies and SLA classes at the revision released to it, overridden by
+ * Renders the configuration one site's appliance should run: the other enrolled sites of its organisation's mesh (key,
+ * endpoints, LAN prefixes) as model sites (a mesh never crosses organisations), its group's policies and SLA classes at the revision released to it, overridden by
  * name with the site's own and without the ones the site removes; and, with {@link #withKeys}, the key rotations: the
  * site's own step and the next or retiring keys of its rotating peers. Pure: the same inputs give an equal result,
  * which is how the publisher decides that nothing changed.
@@ -47,7 +47,7 @@ public final class ConfigRenderer {
     /** Renders with an explicit group configuration and overrides (to check a change before it is made). */
     public static Rendering render(SiteRecord site, Collection<SiteRecord> all, GroupConfig base, SiteOverrides overrides) {
         List<Site> peers = all.stream()
-                .filter(s -> !s.id().equals(site.id()) && s.enrolled())
+                .filter(s -> !s.id().equals(site.id()) && s.enrolled() && s.organisation().equals(site.organisation()))
                 .sorted(Comparator.comparing(SiteRecord::id))
                 .map(ConfigRenderer::modelSite)
                 .toList();

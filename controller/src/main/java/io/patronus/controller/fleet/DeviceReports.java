@@ -4,6 +4,7 @@ import io.patronus.controller.store.ApplianceRecord;
 import io.patronus.controller.store.Change;
 import io.patronus.controller.store.ControllerStore;
 import io.patronus.controller.store.ObservedConfig;
+import io.patronus.controller.store.SiteRecord;
 import io.patronus.controller.store.Progress;
 import io.patronus.controller.store.StoredEvent;
 import io.patronus.controller.store.TelemetryCounter;
@@ -111,6 +112,8 @@ public final class DeviceReports {
     /** Stores a telemetry batch durably and answers the highest sequence now held for the site. */
     public TelemetryAck telemetry(String siteId, TelemetryBatch events, String actor) {
         return submit(actor, batch -> {
+            // Kept with each event: its organisation's views show it, and no other's, even after the site is deleted.
+            String organisation = batch.tx.store().site(siteId).map(SiteRecord::organisation).orElse("");
             TelemetryCounter counter = batch.telemetry(siteId);
             List<StoredEvent> fresh = new ArrayList<>();
             Set<Long> seen = new HashSet<>();
@@ -122,7 +125,7 @@ public final class DeviceReports {
                     duplicates++;
                     continue;
                 }
-                fresh.add(new StoredEvent(siteId, e.sequence(), e.at(), e.kind(), e.body(), batch.tx.now()));
+                fresh.add(new StoredEvent(siteId, organisation, e.sequence(), e.at(), e.kind(), e.body(), batch.tx.now()));
                 highest = Math.max(highest, e.sequence());
             }
             if (!fresh.isEmpty() || duplicates > 0) {

@@ -90,7 +90,7 @@ public final class Drift {
                 + " has not reported its configuration yet; nothing to adopt", null));
         SiteOverrides overrides = store.transact(actor, tx -> {
             SiteRecord site = tx.store().site(siteId).orElseThrow(() -> FleetException.notFound("site " + siteId + " does not exist"));
-            GroupConfig base = tx.store().group(site.group()).map(g -> g.revision(site.groupRevision()))
+            GroupConfig base = tx.store().group(site.organisation(), site.group()).map(g -> g.revision(site.groupRevision()))
                     .orElse(GroupConfig.empty());
             SiteOverrides o = overridesFor(base, observed);
             List<String> conflicts = ConfigRenderer.conflicts(site.id(), base, o);
@@ -98,7 +98,7 @@ public final class Drift {
                 throw FleetException.conflict("the observed configuration cannot be adopted: " + String.join("; ", conflicts), null);
             }
             tx.putSite(site.withOverrides(o));
-            tx.audit(actor, "drift.adopt", "site/" + siteId, "observed configuration adopted as overrides: "
+            tx.audit(site.organisation(), actor, "drift.adopt", "site/" + siteId, "observed configuration adopted as overrides: "
                     + o.policies().size() + " policies, " + o.removePolicies().size() + " removed, " + o.slaClasses().size()
                     + " SLA classes, " + o.removeSlaClasses().size() + " removed", remote);
             return o;
@@ -112,7 +112,8 @@ public final class Drift {
     /** Publishes the desired configuration again with a new version, so the appliance drops its local changes. */
     public Map<String, Long> overwrite(String siteId, String actor, String remote) {
         appliance(siteId);
-        store.audit(actor, "drift.overwrite", "site/" + siteId, "desired configuration republished over local changes", remote);
+        String organisation = store.site(siteId).map(SiteRecord::organisation).orElse("");
+        store.audit(organisation, actor, "drift.overwrite", "site/" + siteId, "desired configuration republished over local changes", remote);
         return publisher.reconcile(actor, Set.of(siteId));
     }
 

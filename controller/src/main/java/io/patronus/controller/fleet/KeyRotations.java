@@ -89,13 +89,16 @@ public final class KeyRotations {
         }
     }
 
-    /** Starts a rotation of every enrolled site that is not rotating already; publishes once. */
-    public Batch requestAll(String actor, String remote) {
+    /**
+     * Starts a rotation of every enrolled site of the organisation that is not rotating already (each organisation's
+     * operator rotates its own mesh); publishes once.
+     */
+    public Batch requestAll(String organisation, String actor, String remote) {
         lock.lock();
         try {
             List<KeyRotationRecord> started = new ArrayList<>();
             Map<String, String> skipped = new LinkedHashMap<>();
-            for (SiteRecord s : store.sites()) {
+            for (SiteRecord s : store.sites(organisation)) {
                 try {
                     started.add(start(s.id(), "manual", actor, remote));
                 } catch (FleetException e) {
@@ -128,7 +131,7 @@ public final class KeyRotations {
             KeyRotationRecord r = KeyRotationRecord.requested(siteId, last.map(l -> l.number() + 1).orElse(1), trigger, actor,
                     tx.now(), s.wireguardPublicKey().orElseThrow());
             tx.putKeyRotation(r);
-            tx.audit(actor, "key.rotate", "site/" + siteId, r.id() + " requested (" + trigger + "); the appliance generates"
+            tx.audit(s.organisation(), actor, "key.rotate", "site/" + siteId, r.id() + " requested (" + trigger + "); the appliance generates"
                     + " its next key", remote);
             return r;
         });
@@ -152,7 +155,7 @@ public final class KeyRotations {
                 }
                 KeyRotationRecord c = open.cancelled(tx.now(), "cancelled by " + actor);
                 tx.putKeyRotation(c);
-                tx.audit(actor, "key.rotate.cancel", "site/" + siteId, open.id() + " cancelled in phase " + open.phaseName(),
+                tx.audit(organisation(siteId), actor, "key.rotate.cancel", "site/" + siteId, open.id() + " cancelled in phase " + open.phaseName(),
                         remote);
                 return c;
             });
@@ -188,7 +191,7 @@ public final class KeyRotations {
                         KeyRotationRecord d = cur.distributing(report.publicKey(), tx.now(), "next key reported; "
                                 + "distributing it to the peers");
                         tx.putKeyRotation(d);
-                        tx.audit(actor, "key.rotate.generated", "site/" + siteId, cur.id() + ": next key " + report.publicKey()
+                        tx.audit(organisation(siteId), actor, "key.rotate.generated", "site/" + siteId, cur.id() + ": next key " + report.publicKey()
                                 + (cur.nextPublicKey().isPresent() ? " replaces " + cur.nextPublicKey().get()
                                 + " (the appliance generated another; distributing again)" : "") + " reported", remote);
                         changed[0] = true;
@@ -214,7 +217,7 @@ public final class KeyRotations {
                         KeyRotationRecord t = cur.retiring(tx.now(), until, "the appliance switched to its next key; peers "
                                 + "keep the old key without allowed IPs until " + until);
                         tx.putKeyRotation(t);
-                        tx.audit(actor, "key.rotate.switched", "site/" + siteId, cur.id() + ": the site now uses "
+                        tx.audit(site.organisation(), actor, "key.rotate.switched", "site/" + siteId, cur.id() + ": the site now uses "
                                 + report.publicKey() + "; old key " + cur.oldPublicKey() + " retired at " + until, remote);
                         changed[0] = true;
                         return t;
@@ -316,7 +319,7 @@ public final class KeyRotations {
                 KeyRotationRecord s = cur.withDistribution(carried, "", tx.now()).switching(tx.now(),
                         "every peer has the next key; the appliance is told to switch");
                 tx.putKeyRotation(s);
-                tx.audit("system", "key.rotate.switch", "site/" + cur.siteId(), cur.id() + ": " + carried.size()
+                tx.audit(organisation(cur.siteId()), "system", "key.rotate.switch", "site/" + cur.siteId(), cur.id() + ": " + carried.size()
                         + " peer(s) applied the next key; switch ordered", "");
                 return true;
             }
@@ -338,16 +341,26 @@ public final class KeyRotations {
                 return false;
             }
             tx.putKeyRotation(cur.done(tx.now(), "grace period over; peers dropped the old key"));
-            tx.audit("system", "key.rotate.done", "site/" + cur.siteId(), cur.id() + ": old key " + cur.oldPublicKey()
+            tx.audit(organisation(cur.siteId()), "system", "key.rotate.done", "site/" + cur.siteId(), cur.id() + ": old key " + cur.oldPublicKey()
                     + " dropped from every peer's bundle", "");
             return true;
         });
     }
 
-    /** The enrolled appliances of the other sites: every one of them has the site in its bundle. */
+    /**
+     * The enrolled appliances of the other sites of the site's organisation: every one of them has the site in its
+     * bundle (and no appliance of another organisation has).
+     */
     private List<ApplianceRecord> peers(String siteId) {
+        String organisation = organisation(siteId);
         return store.appliances().stream().filter(a -> !a.siteId().equals(siteId))
-                .filter(a -> store.site(a.siteId()).map(SiteRecord::enrolled).orElse(false)).toList();
+                .filter(a -> store.site(a.siteId()).filter(s -> s.organisation().equals(organisation))
+                        .map(SiteRecord::enrolled).orElse(false)).toList();
+    }
+
+    /** The organisation of a site, "" once it is deleted (its audit lines then concern no organisation). */
+    private String organisation(String siteId) {
+        return store.site(siteId).map(SiteRecord::organisation).orElse("");
     }
 
     // ---- views ----------------------------------------------------------------------------------------------------
@@ -422,6 +435,7 @@ public final class KeyRotations {
     public Map<String, Object> siteKey(SiteRecord s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("siteId", s.id());
+        m.put("organisation", s.organisation());
         s.wireguardPublicKey().ifPresent(k -> m.put("publicKey", k));
         keyCreatedAt(s.id()).ifPresent(t -> {
             m.put("keyCreatedAt", t);

@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The enrolled sites of the fleet at one moment, sorted by id, each as every other appliance's bundle lists it: the
+ * The enrolled sites of one organisation at one moment (a mesh never crosses organisations), sorted by id, each as every other appliance's bundle lists it: the
  * model site, its JSON and the JSON's digest ({@link Fragment}). One mesh is shared by the renderings of every
  * appliance made from it; "the mesh minus this site" is a view, its digest a subtraction ({@link RenderingDigest}).
  * Immutable and thread-safe.

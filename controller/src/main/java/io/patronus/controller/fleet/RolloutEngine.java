@@ -24,6 +24,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Releases a group configuration change wave by wave.
  *
+ * <p>Groups, and so rollouts, belong to one organisation: a change of {@code default} in one organisation moves only
+ * that organisation's sites.
+ *
  * <p>A change of a group's configuration makes a new revision and a rollout. The group's enrolled sites, ordered by
  * id, are cut into cumulative waves (default: the first appliance as canary, then 50%, then all). Releasing a wave
  * moves its sites to the new revision and publishes their bundles; the wave is healthy when each of its appliances
@@ -58,14 +61,14 @@ public final class RolloutEngine {
     }
 
     /**
-     * Makes {@code config} the group's new revision and starts rolling it out.
+     * Makes {@code config} the new revision of the organisation's group and starts rolling it out.
      *
      * @param waves       wave specification, empty for the configured default
      * @param gateTimeout empty for the configured default
      * @throws FleetException 409 when a site of the group would get conflicting policies
      */
-    public GroupChange changeGroup(String groupName, GroupConfig config, List<String> waves, Optional<Duration> gateTimeout,
-                                   String actor, String remote) {
+    public GroupChange changeGroup(String organisation, String groupName, GroupConfig config, List<String> waves,
+                                   Optional<Duration> gateTimeout, String actor, String remote) {
         List<String> waveSpec = waves.isEmpty() ? defaultWaves : waves;
         String waveProblem = ControllerConfig.wavesProblem(waveSpec);
         if (waveProblem != null) {
@@ -75,12 +78,13 @@ public final class RolloutEngine {
         lock.lock();
         try {
             GroupChange change = store.transact(actor, tx -> {
-                GroupRecord group = tx.store().group(groupName).orElse(GroupRecord.initial(groupName, tx.now()));
+                GroupRecord group = tx.store().group(organisation, groupName)
+                        .orElse(GroupRecord.initial(organisation, groupName, tx.now()));
                 if (group.current().equals(config)) {
                     return new GroupChange(group, false, Optional.empty());
                 }
-                List<SiteRecord> all = tx.store().sites();
-                List<SiteRecord> members = all.stream().filter(s -> s.group().equals(groupName)).toList();
+                List<SiteRecord> members = tx.store().sites(organisation).stream()
+                        .filter(s -> s.group().equals(groupName)).toList();
                 List<String> conflicts = new ArrayList<>();
                 for (SiteRecord s : members) {
                     conflicts.addAll(ConfigRenderer.conflicts(s.id(), config, s.overrides()));
@@ -95,10 +99,10 @@ public final class RolloutEngine {
                 Set<Long> used = new HashSet<>(List.of(revision));
                 members.forEach(s -> used.add(s.groupRevision()));
                 revisions.keySet().retainAll(used);
-                GroupRecord updated = new GroupRecord(groupName, revision, revisions, tx.now());
+                GroupRecord updated = new GroupRecord(organisation, groupName, revision, revisions, tx.now());
                 tx.putGroup(updated);
                 for (RolloutRecord r : tx.store().rollouts()) {
-                    if (r.running() && r.group().equals(groupName)) {
+                    if (r.running() && r.organisation().equals(organisation) && r.group().equals(groupName)) {
                         tx.putRollout(r.with("SUPERSEDED", "group " + groupName + " changed again (revision " + revision
                                 + ")", r.currentWave(), r.waves(), tx.now()));
                     }
@@ -115,12 +119,12 @@ public final class RolloutEngine {
                         .map(sites -> new RolloutRecord.Wave(sites, "PENDING", Optional.empty(), Optional.empty(), Map.of(), ""))
                         .toList();
                 String id = "rollout-" + (tx.store().rollouts().size() + 1);
-                RolloutRecord rollout = new RolloutRecord(id, groupName, group.currentRevision(), revision,
+                RolloutRecord rollout = new RolloutRecord(id, organisation, groupName, group.currentRevision(), revision,
                         planned.isEmpty() ? "COMPLETED" : "RUNNING",
                         planned.isEmpty() ? "the group has no enrolled appliance" : "", -1, planned, gate, tx.now(),
                         tx.now(), actor);
                 tx.putRollout(rollout);
-                tx.audit(actor, "group.config.put", "group/" + groupName, "revision " + revision + " (" + config.policies().size()
+                tx.audit(organisation, actor, "group.config.put", "group/" + groupName, "revision " + revision + " (" + config.policies().size()
                         + " policies, " + config.slaClasses().size() + " SLA classes), " + id + " with waves "
                         + planned.stream().map(w -> String.valueOf(w.sites().size())).toList(), remote);
                 return new GroupChange(updated, true, Optional.of(rollout));
@@ -136,27 +140,28 @@ public final class RolloutEngine {
     }
 
     /**
-     * Releases the group's current revision to every site at once, superseding a running rollout (the operator's
-     * override after a halt, or to skip the waves).
+     * Releases the current revision of the organisation's group to every site at once, superseding a running rollout
+     * (the operator's override after a halt, or to skip the waves).
      */
-    public GroupRecord push(String groupName, String actor, String remote) {
+    public GroupRecord push(String organisation, String groupName, String actor, String remote) {
         lock.lock();
         try {
             GroupRecord group = store.transact(actor, tx -> {
-                GroupRecord g = tx.store().group(groupName).orElseThrow(() -> FleetException.notFound("group " + groupName
-                        + " has no configuration yet: set one with PUT /v1/admin/groups/" + groupName + "/config"));
-                for (SiteRecord s : tx.store().sites()) {
+                GroupRecord g = tx.store().group(organisation, groupName).orElseThrow(() -> FleetException.notFound("group "
+                        + groupName + " of organisation " + organisation + " has no configuration yet: set one with PUT "
+                        + "/v1/admin/groups/" + groupName + "/config?organisation=" + organisation));
+                for (SiteRecord s : tx.store().sites(organisation)) {
                     if (s.group().equals(groupName) && s.groupRevision() != g.currentRevision()) {
                         tx.putSite(s.withGroupRevision(g.currentRevision()));
                     }
                 }
                 for (RolloutRecord r : tx.store().rollouts()) {
-                    if (r.running() && r.group().equals(groupName)) {
+                    if (r.running() && r.organisation().equals(organisation) && r.group().equals(groupName)) {
                         tx.putRollout(r.with("SUPERSEDED", "revision " + g.currentRevision() + " pushed to every site by "
                                 + actor, r.currentWave(), r.waves(), tx.now()));
                     }
                 }
-                tx.audit(actor, "group.config.push", "group/" + groupName, "revision " + g.currentRevision()
+                tx.audit(organisation, actor, "group.config.push", "group/" + groupName, "revision " + g.currentRevision()
                         + " released to every site", remote);
                 return g;
             });
@@ -218,7 +223,8 @@ public final class RolloutEngine {
         String actor = "rollout:" + r.id();
         store.transact(actor, tx -> {
             for (String siteId : wave.sites()) {
-                tx.store().site(siteId).filter(s -> s.group().equals(r.group()) && s.groupRevision() != r.toRevision())
+                tx.store().site(siteId).filter(s -> s.organisation().equals(r.organisation()) && s.group().equals(r.group())
+                                && s.groupRevision() != r.toRevision())
                         .ifPresent(s -> tx.putSite(s.withGroupRevision(r.toRevision())));
             }
             return null;
@@ -233,7 +239,7 @@ public final class RolloutEngine {
             waves.set(index, wave.with("RELEASED", Optional.of(tx.now()), Optional.empty(), targets,
                     "waiting for " + targets.size() + " appliance(s) to apply and report paths up"));
             tx.putRollout(r.with("RUNNING", "", index, waves, tx.now()));
-            tx.audit(actor, "rollout.wave.release", "group/" + r.group(), "wave " + (index + 1) + " of " + r.waves().size()
+            tx.audit(r.organisation(), actor, "rollout.wave.release", "group/" + r.group(), "wave " + (index + 1) + " of " + r.waves().size()
                     + ": " + wave.sites(), "");
             return null;
         });
@@ -286,10 +292,11 @@ public final class RolloutEngine {
             RolloutRecord.Wave w = waves.get(i);
             waves.set(i, w.with("FAILED", w.releasedAt(), Optional.of(tx.now()), w.targetVersions(), reason));
             tx.putRollout(r.with("HALTED", reason, i, waves, tx.now()));
-            tx.audit(actor, "rollout.halt", "group/" + r.group(), reason, "");
+            tx.audit(r.organisation(), actor, "rollout.halt", "group/" + r.group(), reason, "");
             return null;
         });
-        LOG.log(System.Logger.Level.WARNING, "rollout " + r.id() + " of group " + r.group() + " halted: " + reason);
+        LOG.log(System.Logger.Level.WARNING, "rollout " + r.id() + " of group " + r.group() + " (organisation "
+                + r.organisation() + ") halted: " + reason);
     }
 
     /**

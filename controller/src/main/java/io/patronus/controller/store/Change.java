@@ -19,7 +19,8 @@ import java.util.Optional;
  * version and a digest (the bundle is rendered and signed again on demand), {@link Op.Status} the durable part of a
  * status report (never the appliance's whole history). An op is applied to the state it finds, so replaying the log
  * after the checkpoint it follows gives the state the live store had; {@link Op.PruneEvents} and
- * {@link Op.PruneAudit} carry their cut-off for the same reason, not the list of what they removed.
+ * {@link Op.PruneAudit} carry their cut-off for the same reason, not the list of what they removed, and so does
+ * {@link Op.AssignOrganisation}, the schema 3 migration.
  */
 public record Change(List<Op> ops, String actor, Instant at) {
     public Change {
@@ -45,7 +46,10 @@ public record Change(List<Op> ops, String actor, Instant at) {
             @JsonSubTypes.Type(value = Op.PutAudit.class, name = "audit.put"),
             @JsonSubTypes.Type(value = Op.PutRollout.class, name = "rollout.put"),
             @JsonSubTypes.Type(value = Op.PutKeyRotation.class, name = "keyRotation.put"),
-            @JsonSubTypes.Type(value = Op.DeleteKeyRotation.class, name = "keyRotation.delete")})
+            @JsonSubTypes.Type(value = Op.DeleteKeyRotation.class, name = "keyRotation.delete"),
+            @JsonSubTypes.Type(value = Op.PutOrganisation.class, name = "organisation.put"),
+            @JsonSubTypes.Type(value = Op.AssignOrganisation.class, name = "organisation.assign"),
+            @JsonSubTypes.Type(value = Op.PutAdminToken.class, name = "adminToken.put")})
     public sealed interface Op {
         record PutSite(SiteRecord site) implements Op {
         }
@@ -133,6 +137,23 @@ public record Change(List<Op> ops, String actor, Instant at) {
         }
 
         record DeleteKeyRotation(String siteId) implements Op {
+        }
+
+        /** An organisation created, renamed or deleted (a deleted one is kept with its {@code deletedAt}). */
+        record PutOrganisation(OrganisationRecord organisation) implements Op {
+        }
+
+        /**
+         * The schema 3 migration: every site, group, enrolment token, rollout, telemetry event and audit record
+         * without an organisation (all of them, in a store written before organisations) now belongs to
+         * {@code organisation}. One op, not a put per object, so the migration is one small log record whatever the
+         * number of events: it is applied whole or, when a crash cut it off, not at all and run again.
+         */
+        record AssignOrganisation(String organisation) implements Op {
+        }
+
+        /** An organisation admin token created or revoked. */
+        record PutAdminToken(AdminTokenRecord token) implements Op {
         }
     }
 }

@@ -29,8 +29,9 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * The controller's durable state: sites, groups, enrolment tokens, appliances, published bundle versions, telemetry
- * events, audit records, rollouts and the latest WireGuard key rotation of each site.
+ * The controller's durable state: organisations and their admin tokens, sites, groups, enrolment tokens, appliances,
+ * published bundle versions, telemetry events, audit records, rollouts and the latest WireGuard key rotation of each
+ * site.
  *
  * <h2>Guarantees</h2>
  * A {@link #transact transaction} returns only after its {@link Change} is durable in the write-ahead log
@@ -45,6 +46,15 @@ import java.util.function.Predicate;
  * not journalled: a heartbeat every 15 s from each of a thousand appliances would otherwise be an fsync each. A
  * crash loses at most {@link #checkpointIfDue the soft checkpoint interval} of them, and the next heartbeat
  * restores them. Published bundles are kept as {@link BundleVersion facts}, not as bundles (see there).
+ *
+ * <h2>Organisations</h2>
+ * Every site and group belongs to one organisation; an appliance, its bundles and key rotations follow from its site.
+ * Enrolment tokens, rollouts, telemetry events and audit records carry their organisation too, because they outlive
+ * the site or group they were about and views filter them by organisation. A store that has no organisation when it
+ * is opened (a new one, or one written before schema 3) gets the organisation {@link OrganisationRecord#FIRST}, named
+ * {@link StoreOptions#firstOrganisation()}, and everything it holds moves into it: one durable change
+ * ({@link Change.Op.AssignOrganisation}), so a crash during the migration leaves it done or not done, never half done,
+ * and the next open finishes it.
  *
  * <h2>Bounds</h2>
  * Telemetry events and audit records are removed by {@link #prune} once older than the configured retention; every
@@ -71,10 +81,13 @@ public final class ControllerStore implements AutoCloseable {
     private static final String AUDIT = "audit";
     private static final String ROLLOUTS = "rollouts";
     private static final String KEY_ROTATIONS = "keyRotations";
+    private static final String ORGANISATIONS = "organisations";
+    private static final String ADMIN_TOKENS = "adminTokens";
 
     private final StoreOptions options;
     private final WriteAheadLog wal;
     private final ConcurrentSkipListMap<String, SiteRecord> sites = new ConcurrentSkipListMap<>();
+    /** By {@link GroupRecord#key}: organisation, then name. */
     private final ConcurrentSkipListMap<String, GroupRecord> groups = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<String, TokenRecord> tokens = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<String, String> tokenIdsByHash = new ConcurrentSkipListMap<>();
@@ -85,6 +98,9 @@ public final class ControllerStore implements AutoCloseable {
     private final ConcurrentSkipListMap<Long, AuditRecord> audit = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<String, RolloutRecord> rollouts = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<String, KeyRotationRecord> keyRotations = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, OrganisationRecord> organisations = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, AdminTokenRecord> adminTokens = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, String> adminTokenIdsByHash = new ConcurrentSkipListMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
     private final long replayed;
@@ -106,7 +122,8 @@ public final class ControllerStore implements AutoCloseable {
 
     /**
      * Opens (creating if needed) the store in {@code options.dataDir()}: opens and recovers the log (which also locks
-     * the directory against a second controller), loads the last checkpoint and replays the log after it.
+     * the directory against a second controller), loads the last checkpoint and replays the log after it; then, when
+     * it has no organisation, creates the first one and moves everything into it (see the class comment).
      *
      * @throws StoreException when the directory is in use or cannot be read, or the checkpoint and the log disagree
      */
@@ -131,7 +148,14 @@ public final class ControllerStore implements AutoCloseable {
                         + snapshot.appliedSequence() + " but the log in " + options.wal().directory() + " ends at "
                         + wal.lastSequence() + ": the log was truncated or replaced; restore the matching log or backup");
             }
-            return new ControllerStore(options, wal, snapshot);
+            ControllerStore store = new ControllerStore(options, wal, snapshot);
+            try {
+                store.migrateToOrganisations();
+            } catch (RuntimeException e) {
+                store.closeWithoutCheckpoint();
+                throw e;
+            }
+            return store;
         } catch (IOException e) {
             closeQuietly(wal);
             throw new StoreException("cannot create the controller data directory " + dir.toAbsolutePath() + ": " + e, e);
@@ -145,6 +169,50 @@ public final class ControllerStore implements AutoCloseable {
                 throw e;
             }
             throw new StoreException("cannot open the controller store in " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Creates the first organisation when there is none (a deleted one counts: its id stays taken) and moves every
+     * object without an organisation into it, in one change. In a store written before schema 3 that is everything;
+     * in a new store, nothing.
+     */
+    private void migrateToOrganisations() {
+        if (!organisations.isEmpty()) {
+            return;
+        }
+        String first = OrganisationRecord.FIRST;
+        transact("system", tx -> {
+            tx.putOrganisation(new OrganisationRecord(first, options.firstOrganisation(), tx.now(), "system", Optional.empty()));
+            long siteCount = sites.values().stream().filter(x -> x.organisation().isEmpty()).count();
+            long groupCount = groups.values().stream().filter(x -> x.organisation().isEmpty()).count();
+            long tokenCount = tokens.values().stream().filter(x -> x.organisation().isEmpty()).count();
+            long rolloutCount = rollouts.values().stream().filter(x -> x.organisation().isEmpty()).count();
+            long eventCount = events.values().stream().filter(x -> x.organisation().isEmpty()).count();
+            long auditCount = audit.values().stream().filter(x -> x.organisation().isEmpty()).count();
+            String moved = "";
+            if (siteCount + groupCount + tokenCount + rolloutCount + eventCount + auditCount > 0) {
+                tx.put(new Change.Op.AssignOrganisation(first));
+                moved = siteCount + " site(s) (with their appliances), " + groupCount + " group(s), " + tokenCount
+                        + " enrolment token(s), " + rolloutCount + " rollout(s), " + eventCount + " telemetry event(s) and "
+                        + auditCount + " audit record(s)";
+                LOG.log(System.Logger.Level.INFO, "controller store in " + options.dataDir() + " migrated to schema "
+                        + Snapshot.SCHEMA + ": " + moved + " moved into organisation " + first);
+            }
+            return tx.audit(first, "system", "organisation.create", "organisation/" + first, "first organisation, named '"
+                    + options.firstOrganisation() + "' after the controller's organisation setting"
+                    + (moved.isEmpty() ? "" : "; schema 3 migration: " + moved + " moved into it"), "");
+        });
+    }
+
+    /** Closes the log after a failed open, without writing a checkpoint of a state that may be incomplete. */
+    private void closeWithoutCheckpoint() {
+        lock.lock();
+        try {
+            closed = true;
+            wal.close();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -162,7 +230,8 @@ public final class ControllerStore implements AutoCloseable {
 
     private void load(Snapshot s) {
         loadMap(s, SITES, SiteRecord.class, (k, v) -> sites.put(k, v));
-        loadMap(s, GROUPS, GroupRecord.class, (k, v) -> groups.put(k, v));
+        // Keyed again from the record: a schema 2 checkpoint keys groups by name alone.
+        loadMap(s, GROUPS, GroupRecord.class, (k, v) -> groups.put(GroupRecord.key(v.organisation(), v.name()), v));
         loadMap(s, TOKENS, TokenRecord.class, (k, v) -> {
             tokens.put(k, v);
             tokenIdsByHash.put(v.secretSha256(), k);
@@ -177,6 +246,11 @@ public final class ControllerStore implements AutoCloseable {
                 Long.parseLong(s.maps().getOrDefault(COUNTERS, Map.of()).getOrDefault(LAST_AUDIT_ID, "0")));
         loadMap(s, ROLLOUTS, RolloutRecord.class, (k, v) -> rollouts.put(k, v));
         loadMap(s, KEY_ROTATIONS, KeyRotationRecord.class, (k, v) -> keyRotations.put(k, v));
+        loadMap(s, ORGANISATIONS, OrganisationRecord.class, (k, v) -> organisations.put(k, v));
+        loadMap(s, ADMIN_TOKENS, AdminTokenRecord.class, (k, v) -> {
+            adminTokens.put(k, v);
+            adminTokenIdsByHash.put(v.secretSha256(), k);
+        });
     }
 
     private static <T> void loadMap(Snapshot s, String name, Class<T> type, java.util.function.BiConsumer<String, T> into) {
@@ -198,6 +272,8 @@ public final class ControllerStore implements AutoCloseable {
         maps.put(AUDIT, a);
         maps.put(ROLLOUTS, encodeAll(rollouts));
         maps.put(KEY_ROTATIONS, encodeAll(keyRotations));
+        maps.put(ORGANISATIONS, encodeAll(organisations));
+        maps.put(ADMIN_TOKENS, encodeAll(adminTokens));
         return new Snapshot(Snapshot.SCHEMA, appliedSequence, maps);
     }
 
@@ -282,14 +358,15 @@ public final class ControllerStore implements AutoCloseable {
         }
     }
 
-    /** Writes a change that only adds an audit record. */
-    public void audit(String actor, String action, String target, String message, String remote) {
-        transact(actor, tx -> tx.audit(actor, action, target, message, remote));
+    /** Writes a change that only adds an audit record; {@code organisation} as in {@link AuditRecord}. */
+    public void audit(String organisation, String actor, String action, String target, String message, String remote) {
+        transact(actor, tx -> tx.audit(organisation, actor, action, target, message, remote));
     }
 
-    /** Writes a change that only adds the audit record of a refusal. */
-    public void refusal(String actor, String action, String target, String code, String message, String remote) {
-        transact(actor, tx -> tx.refusal(actor, action, target, code, message, remote));
+    /** Writes a change that only adds the audit record of a refusal; {@code organisation} as in {@link AuditRecord}. */
+    public void refusal(String organisation, String actor, String action, String target, String code, String message,
+                        String remote) {
+        transact(actor, tx -> tx.refusal(organisation, actor, action, target, code, message, remote));
     }
 
     private long nextAuditId() {
@@ -301,7 +378,7 @@ public final class ControllerStore implements AutoCloseable {
             switch (op) {
                 case Change.Op.PutSite p -> sites.put(p.site().id(), p.site());
                 case Change.Op.DeleteSite d -> sites.remove(d.id());
-                case Change.Op.PutGroup p -> groups.put(p.group().name(), p.group());
+                case Change.Op.PutGroup p -> groups.put(GroupRecord.key(p.group().organisation(), p.group().name()), p.group());
                 case Change.Op.PutToken p -> {
                     tokens.put(p.token().id(), p.token());
                     tokenIdsByHash.put(p.token().secretSha256(), p.token().id());
@@ -322,6 +399,12 @@ public final class ControllerStore implements AutoCloseable {
                 case Change.Op.PutRollout p -> rollouts.put(p.rollout().id(), p.rollout());
                 case Change.Op.PutKeyRotation p -> keyRotations.put(p.rotation().siteId(), p.rotation());
                 case Change.Op.DeleteKeyRotation d -> keyRotations.remove(d.siteId());
+                case Change.Op.PutOrganisation p -> organisations.put(p.organisation().id(), p.organisation());
+                case Change.Op.AssignOrganisation a -> assignOrganisation(a.organisation());
+                case Change.Op.PutAdminToken p -> {
+                    adminTokens.put(p.token().id(), p.token());
+                    adminTokenIdsByHash.put(p.token().secretSha256(), p.token().id());
+                }
             }
         }
         for (Consumer<Change> l : listeners) {
@@ -331,6 +414,21 @@ public final class ControllerStore implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "store listener failed: " + e, e);
             }
         }
+    }
+
+    /** The schema 3 migration: what has no organisation joins {@code org} (see {@link Change.Op.AssignOrganisation}). */
+    private void assignOrganisation(String org) {
+        sites.replaceAll((k, v) -> v.organisation().isEmpty() ? v.withOrganisation(org) : v);
+        for (GroupRecord g : List.copyOf(groups.values())) {
+            if (g.organisation().isEmpty()) {
+                groups.remove(GroupRecord.key(g.organisation(), g.name()));
+                groups.put(GroupRecord.key(org, g.name()), g.withOrganisation(org));
+            }
+        }
+        tokens.replaceAll((k, v) -> v.organisation().isEmpty() ? v.withOrganisation(org) : v);
+        rollouts.replaceAll((k, v) -> v.organisation().isEmpty() ? v.withOrganisation(org) : v);
+        events.replaceAll((k, v) -> v.organisation().isEmpty() ? v.withOrganisation(org) : v);
+        audit.replaceAll((k, v) -> v.organisation().isEmpty() ? v.withOrganisation(org) : v);
     }
 
     private void applyEvents(Change.Op.PutEvents p) {
@@ -392,16 +490,58 @@ public final class ControllerStore implements AutoCloseable {
         return List.copyOf(sites.values());
     }
 
+    /** The sites of one organisation, by id. */
+    public List<SiteRecord> sites(String organisation) {
+        return sites.values().stream().filter(s -> s.organisation().equals(organisation)).toList();
+    }
+
     public Optional<SiteRecord> site(String id) {
         return Optional.ofNullable(sites.get(id));
     }
 
+    /** Every configured group, by organisation and name. */
     public List<GroupRecord> groups() {
         return List.copyOf(groups.values());
     }
 
-    public Optional<GroupRecord> group(String name) {
-        return Optional.ofNullable(groups.get(name));
+    /** The configured groups of one organisation, by name. */
+    public List<GroupRecord> groups(String organisation) {
+        // Keys are "organisation/name", and '0' is the character after '/'.
+        return List.copyOf(groups.subMap(organisation + "/", organisation + "0").values());
+    }
+
+    /** A configured group; names are unique within their organisation only. */
+    public Optional<GroupRecord> group(String organisation, String name) {
+        return Optional.ofNullable(groups.get(GroupRecord.key(organisation, name)));
+    }
+
+    /** Every organisation, the deleted ones included, by id. */
+    public List<OrganisationRecord> organisations() {
+        return List.copyOf(organisations.values());
+    }
+
+    /** The organisations that are not deleted, by id. */
+    public List<OrganisationRecord> liveOrganisations() {
+        return organisations.values().stream().filter(OrganisationRecord::live).toList();
+    }
+
+    /** An organisation, deleted or not. */
+    public Optional<OrganisationRecord> organisation(String id) {
+        return Optional.ofNullable(organisations.get(id));
+    }
+
+    /** Every organisation admin token, revoked ones included, by id. */
+    public List<AdminTokenRecord> adminTokens() {
+        return List.copyOf(adminTokens.values());
+    }
+
+    public Optional<AdminTokenRecord> adminToken(String id) {
+        return Optional.ofNullable(adminTokens.get(id));
+    }
+
+    /** The organisation admin token whose secret has this SHA-256 (lower-case hex). */
+    public Optional<AdminTokenRecord> adminTokenBySecretHash(String sha256) {
+        return Optional.ofNullable(adminTokenIdsByHash.get(sha256)).map(adminTokens::get);
     }
 
     public List<TokenRecord> tokens() {
@@ -477,7 +617,7 @@ public final class ControllerStore implements AutoCloseable {
                 tx.put(new Change.Op.PruneAudit(auditBefore.get()));
             }
             if (e > 0 || a > 0) {
-                tx.audit(actor, "retention.prune", "store", "removed " + e + " telemetry event(s) received before "
+                tx.audit("", actor, "retention.prune", "store", "removed " + e + " telemetry event(s) received before "
                         + eventsBefore.map(Instant::toString).orElse("-") + " and " + a + " audit record(s) before "
                         + auditBefore.map(Instant::toString).orElse("-"), "");
             }

@@ -25,12 +25,18 @@ import java.util.Optional;
  * in {@code counters}; a schema 1 checkpoint is still read (its whole bundles in {@code bundles} become versions
  * without digest, published again at the next start). A controller of schema 1 refuses a schema 2 checkpoint.
  *
+ * <p>Schema 3 adds organisations (maps {@code organisations} and {@code adminTokens}); sites, groups, enrolment tokens,
+ * rollouts, telemetry events and audit records carry their organisation, and groups are keyed by organisation and
+ * name. A schema 2 checkpoint is still read: its objects have no organisation until the store's migration
+ * ({@link Change.Op.AssignOrganisation}) moves them into the first one, as the first change after the replay. A
+ * controller of schema 2 refuses a schema 3 checkpoint.
+ *
  * @param appliedSequence the last log sequence the maps include
  * @param maps            map name to (key to JSON document)
  */
 record Snapshot(int schemaVersion, long appliedSequence, Map<String, Map<String, String>> maps) {
     static final String FILE = "controller.db";
-    static final int SCHEMA = 2;
+    static final int SCHEMA = 3;
     private static final String META = "meta";
 
     static Optional<Snapshot> read(Path dir) {

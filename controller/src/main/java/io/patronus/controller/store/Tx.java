@@ -65,15 +65,29 @@ public final class Tx {
         return put(new Change.Op.PutKeyRotation(r));
     }
 
-    /** Adds an audit line of a successful action. */
-    public Tx audit(String actor, String action, String target, String message, String remote) {
-        return put(new Change.Op.PutAudit(new AuditRecord(nextAuditId++, now, actor, action, target, "ok", "", message, remote)));
+    public Tx putOrganisation(OrganisationRecord o) {
+        return put(new Change.Op.PutOrganisation(o));
+    }
+
+    public Tx putAdminToken(AdminTokenRecord t) {
+        return put(new Change.Op.PutAdminToken(t));
+    }
+
+    /**
+     * Adds an audit line of a successful action.
+     *
+     * @param organisation the organisation the action concerned, "" when none (see {@link AuditRecord})
+     */
+    public Tx audit(String organisation, String actor, String action, String target, String message, String remote) {
+        return put(new Change.Op.PutAudit(new AuditRecord(nextAuditId++, now, organisation, actor, action, target, "ok",
+                "", message, remote)));
     }
 
     /** Adds an audit line of a refusal with its error code. */
-    public Tx refusal(String actor, String action, String target, String code, String message, String remote) {
-        return put(new Change.Op.PutAudit(new AuditRecord(nextAuditId++, now, actor, action, target, "refused", code,
-                message, remote)));
+    public Tx refusal(String organisation, String actor, String action, String target, String code, String message,
+                      String remote) {
+        return put(new Change.Op.PutAudit(new AuditRecord(nextAuditId++, now, organisation, actor, action, target,
+                "refused", code, message, remote)));
     }
 
     /** A point to {@link #rollback} to: what the transaction had collected when it was taken. */

@@ -34,7 +34,7 @@ class AuthenticationTest {
             new String[]{"POST", "/v1/device/telemetry", "{\"events\":[]}"},
             new String[]{"POST", "/v1/device/keys", "{}"});
 
-    /** Every admin route, path parameters filled in. */
+    /** Every admin route (organisations and admin tokens included), path parameters filled in. */
     static final List<String[]> ADMIN_ROUTES = List.of(
             new String[]{"GET", "/v1/admin/info"}, new String[]{"GET", "/v1/admin/sites"},
             new String[]{"POST", "/v1/admin/sites"}, new String[]{"GET", "/v1/admin/sites/x"},
@@ -49,7 +49,11 @@ class AuthenticationTest {
             new String[]{"GET", "/v1/admin/rollouts/x"}, new String[]{"GET", "/v1/admin/events"},
             new String[]{"GET", "/v1/admin/audit"}, new String[]{"GET", "/v1/admin/sites/x/key"},
             new String[]{"POST", "/v1/admin/sites/x/rotate-key"}, new String[]{"POST", "/v1/admin/sites/x/rotate-key/cancel"},
-            new String[]{"POST", "/v1/admin/rotate-keys"}, new String[]{"GET", "/v1/admin/keys"});
+            new String[]{"POST", "/v1/admin/rotate-keys"}, new String[]{"GET", "/v1/admin/keys"},
+            new String[]{"GET", "/v1/admin/organisations"}, new String[]{"POST", "/v1/admin/organisations"},
+            new String[]{"GET", "/v1/admin/organisations/x"}, new String[]{"DELETE", "/v1/admin/organisations/x"},
+            new String[]{"GET", "/v1/admin/admin-tokens"}, new String[]{"POST", "/v1/admin/admin-tokens"},
+            new String[]{"POST", "/v1/admin/admin-tokens/x/revoke"});
 
     @TempDir
     Path dir;
@@ -159,7 +163,9 @@ class AuthenticationTest {
 
     @Test
     void adminRouteList_coversEveryRouteTheServerHas() {
-        List<ApiRoute> routes = new AdminRoutes(null, null, null, null, null, null, Duration.ZERO, Duration.ZERO, null, null).routes();
+        List<ApiRoute> routes = new java.util.ArrayList<>(new AdminRoutes(null, null, null, null, null, null, Duration.ZERO,
+                Duration.ZERO, null, null).routes());
+        routes.addAll(new OrganisationRoutes(null).routes());
         assertEquals(routes.size(), ADMIN_ROUTES.size());
         for (ApiRoute route : routes) {
             assertTrue(ADMIN_ROUTES.stream().anyMatch(r -> r[0].equals(route.method()) && route.matchesPath(r[1])),

@@ -6,6 +6,7 @@ import io.patronus.controller.fleet.ConfigRenderer;
 import io.patronus.controller.store.ApplianceRecord;
 import io.patronus.controller.store.ControllerStore;
 import io.patronus.controller.store.GroupRecord;
+import io.patronus.controller.store.OrganisationRecord;
 import io.patronus.controller.store.Progress;
 import io.patronus.controller.store.SiteOverrides;
 import io.patronus.controller.store.SiteRecord;
@@ -304,7 +305,7 @@ public final class FleetScaleBenchmark {
             String serial = String.format(Locale.ROOT, "BENCH-%05d", i);
             X509Certificate cert = ca.issueDevice(DeviceKeys.csr(deviceKey, serial), serial, siteId, Duration.ofDays(7));
             DeviceIdentity id = DeviceIdentity.of(cert);
-            sites.add(new SiteRecord(siteId, "Site " + i, "Rack " + i, "default",
+            sites.add(new SiteRecord(siteId, OrganisationRecord.FIRST, "Site " + i, "Rack " + i, "default",
                     List.of(IpPrefix.parse("10." + (i / 250) + "." + (i % 250) + ".0/24")), Optional.empty(), Map.of(),
                     SiteOverrides.none(), 0, now)
                     .withEnrolment(randomKey(), Map.of(
@@ -337,7 +338,8 @@ public final class FleetScaleBenchmark {
         List<SiteRecord> sites = store.sites();
         List<Site> mesh = sites.stream().filter(SiteRecord::enrolled).map(ConfigRenderer::modelSite).toList();
         SiteRecord first = sites.getFirst();
-        GroupRecord group = store.group(first.group()).orElse(GroupRecord.initial(first.group(), Instant.now()));
+        GroupRecord group = store.group(first.organisation(), first.group())
+                .orElse(GroupRecord.initial(first.organisation(), first.group(), Instant.now()));
         BundleConfig policies = ConfigRenderer.render(first, List.of(first), group).config();
         URI base = controller.localUrl();
         Semaphore concurrent = new Semaphore(32);

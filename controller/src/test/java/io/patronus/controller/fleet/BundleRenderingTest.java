@@ -33,7 +33,7 @@ class BundleRenderingTest {
             route("voice", 10, "fiber", "lte")), List.of(sla("gold", 50), sla("bronze", 300)));
 
     private static SiteRecord site(int i, String name) {
-        return new SiteRecord(String.format("site-%03d", i), name, "rack " + i, "retail",
+        return new SiteRecord(String.format("site-%03d", i), "acme", name, "rack " + i, "retail",
                 List.of(IpPrefix.parse("10." + i + ".0.0/16")), Optional.empty(), Map.of(), SiteOverrides.none(), 0, T0)
                 .withEnrolment(FakeAppliance.randomKey(), Map.of("fiber", Endpoint.parse("192.0.2." + (i + 1) + ":51820")));
     }
@@ -82,7 +82,7 @@ class BundleRenderingTest {
     void digest_peerChanged_changesForOthersButNotForThatSite() {
         List<SiteRecord> before = fleet(4);
         List<SiteRecord> after = new ArrayList<>(before);
-        after.set(2, new SiteRecord(before.get(2).id(), "Renamed", before.get(2).location(), before.get(2).group(),
+        after.set(2, new SiteRecord(before.get(2).id(), before.get(2).organisation(), "Renamed", before.get(2).location(), before.get(2).group(),
                 before.get(2).lanPrefixes(), before.get(2).wireguardPublicKey(), before.get(2).endpoints(),
                 before.get(2).overrides(), 0, T0));
         assertNotEquals(rendering("site-000", before, List.of()).digest(), rendering("site-000", after, List.of()).digest());
@@ -93,7 +93,7 @@ class BundleRenderingTest {
     }
 
     private static List<SiteRecord> fleet4Again(List<SiteRecord> sites) {
-        return sites.stream().map(s -> new SiteRecord(s.id(), s.name(), s.location(), s.group(), s.lanPrefixes(),
+        return sites.stream().map(s -> new SiteRecord(s.id(), s.organisation(), s.name(), s.location(), s.group(), s.lanPrefixes(),
                 s.wireguardPublicKey(), s.endpoints(), s.overrides(), s.groupRevision(), s.createdAt())).toList();
     }
 

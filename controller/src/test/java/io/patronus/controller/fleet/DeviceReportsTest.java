@@ -169,7 +169,7 @@ class DeviceReportsTest {
             // (The store directly from here: the restarted server's certificate is issued at the test clock's time.)
             fleet.restart();
             ControllerStore store = fleet.controller().store();
-            store.audit("admin", "after.restart", "x", "", "");
+            store.audit("", "admin", "after.restart", "x", "", "");
             List<String> left = store.audit(r -> true).stream().map(r -> r.action()).toList();
             assertEquals(List.of("retention.prune", "after.restart"), left, "only the records since the last pass");
             assertTrue(lastAuditId(fleet) > lastAudit, "ids go on from where they were, across the restart");

@@ -85,7 +85,7 @@ class PublishRecoveryTest {
     }
 
     private static SiteRecord rename(SiteRecord s) {
-        return new SiteRecord(s.id(), "Renamed", s.location(), s.group(), s.lanPrefixes(), s.wireguardPublicKey(),
+        return new SiteRecord(s.id(), s.organisation(), "Renamed", s.location(), s.group(), s.lanPrefixes(), s.wireguardPublicKey(),
                 s.endpoints(), s.overrides(), s.groupRevision(), s.createdAt());
     }
 

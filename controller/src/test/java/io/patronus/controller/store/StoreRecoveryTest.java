@@ -77,11 +77,11 @@ class StoreRecoveryTest {
         try (ControllerStore store = ControllerStore.open(StoreOptions.of(dir, 1 << 20, Clock.systemUTC()))) {
             long before = store.appliedSequence();
             assertThrows(IllegalStateException.class, () -> store.transact("test", tx -> {
-                tx.audit("test", "x", "y", "z", "");
+                tx.audit("", "test", "x", "y", "z", "");
                 throw new IllegalStateException("refused");
             }));
             assertEquals(before, store.appliedSequence());
-            assertTrue(store.audit(a -> true).isEmpty());
+            assertTrue(store.audit(a -> a.action().equals("x")).isEmpty());
         }
     }
 
@@ -92,7 +92,7 @@ class StoreRecoveryTest {
         try (ControllerStore store = ControllerStore.open(options)) {
             for (int i = 0; i < 5; i++) {
                 int n = i;
-                store.transact("test", tx -> tx.putSite(new SiteRecord("s" + n, "S" + n, "", "default", List.of(),
+                store.transact("test", tx -> tx.putSite(new SiteRecord("s" + n, OrganisationRecord.FIRST, "S" + n, "", "default", List.of(),
                         Optional.empty(), Map.of(), SiteOverrides.none(), 0, Instant.parse("2026-01-01T00:00:00Z"))));
             }
         }
@@ -108,12 +108,14 @@ class StoreRecoveryTest {
         LegacyBundle old = new LegacyBundle("branch-1", 5, Instant.parse("2026-01-01T00:00:00Z"),
                 Json.mapper().createObjectNode().putArray("sites").addObject(), Json.mapper().createObjectNode().put("payload", "x"));
         new Snapshot(1, 0, Map.of("bundles", Map.of("branch-1", Json.mapper().writeValueAsString(old)),
-                "audit", Map.of("7", Json.mapper().writeValueAsString(new AuditRecord(7, old.issuedAt(), "admin", "x", "y",
+                "audit", Map.of("7", Json.mapper().writeValueAsString(new AuditRecord(7, old.issuedAt(), "", "admin", "x", "y",
                         "ok", "", "", ""))))).write(dir);
         try (ControllerStore store = ControllerStore.open(StoreOptions.of(dir, 1 << 20, Clock.systemUTC()))) {
             assertEquals(new BundleVersion("branch-1", 5, old.issuedAt(), ""), store.bundle("branch-1").orElseThrow());
-            store.audit("admin", "next", "z", "", "");
-            assertEquals(8, store.audit(a -> a.action().equals("next")).getFirst().id());
+            assertEquals(8, store.audit(a -> a.action().equals("organisation.create")).getFirst().id(),
+                    "the migration's line (the first organisation) goes on from the checkpoint's last id");
+            store.audit("", "admin", "next", "z", "", "");
+            assertEquals(9, store.audit(a -> a.action().equals("next")).getFirst().id());
         }
         try (ControllerStore store = ControllerStore.open(StoreOptions.of(dir, 1 << 20, Clock.systemUTC()))) {
             assertEquals(5, store.bundle("branch-1").orElseThrow().version(), "kept as a version by the new checkpoint");

@@ -88,14 +88,41 @@ public final class TestFleet implements AutoCloseable {
         return new Http(controller.localUrl(), TlsContexts.client(controller.caCertificate()), Optional.of(token));
     }
 
-    /** Stages a site (201 expected). */
+    /** Stages a site in the controller's only organisation (201 expected). */
     public JsonNode site(String id, String group, String... lan) {
-        Http.Answer a = admin.post("/v1/admin/sites", Map.of("id", id, "name", "Site " + id, "group", group,
-                "lanPrefixes", List.of(lan)));
+        return site(admin, Optional.empty(), id, group, lan);
+    }
+
+    /** Stages a site in an organisation, with the fleet token (201 expected). */
+    public JsonNode siteIn(String organisation, String id, String group, String... lan) {
+        return site(admin, Optional.of(organisation), id, group, lan);
+    }
+
+    private static JsonNode site(Http client, Optional<String> organisation, String id, String group, String... lan) {
+        Http.Answer a = client.post("/v1/admin/sites" + organisation.map(o -> "?organisation=" + o).orElse(""),
+                Map.of("id", id, "name", "Site " + id, "group", group, "lanPrefixes", List.of(lan)));
         if (a.status() != 201) {
             throw new AssertionError("creating site " + id + ": " + a);
         }
         return a.json();
+    }
+
+    /** Creates an organisation with the fleet token (201 expected). */
+    public JsonNode organisation(String id) {
+        Http.Answer a = admin.post("/v1/admin/organisations", Map.of("id", id, "name", "Org " + id));
+        if (a.status() != 201) {
+            throw new AssertionError("creating organisation " + id + ": " + a);
+        }
+        return a.json();
+    }
+
+    /** A client with a new admin token of the organisation (created with the fleet token). */
+    public Http organisationAdmin(String organisation) {
+        Http.Answer a = admin.post("/v1/admin/admin-tokens?organisation=" + organisation, Map.of("description", "test"));
+        if (a.status() != 201) {
+            throw new AssertionError("creating an admin token of " + organisation + ": " + a);
+        }
+        return withBearer(a.json().path("token").asText());
     }
 
     /** Creates a token (201 expected) and returns its secret. */
@@ -122,9 +149,17 @@ public final class TestFleet implements AutoCloseable {
         return a;
     }
 
-    /** Audit records with this code (refusals) or action. */
+    /** Stages a site in an organisation, creates a token and enrols a fake appliance for it. */
+    public FakeAppliance enrolledIn(String organisation, String siteId, String group, String lan) {
+        siteIn(organisation, siteId, group, lan);
+        FakeAppliance a = new FakeAppliance(this, "SER-" + siteId);
+        a.enrol(token(siteId));
+        return a;
+    }
+
+    /** Audit records with this code (refusals) or action, of every organisation. */
     public List<JsonNode> audit(String codeOrAction) {
-        JsonNode items = admin.get("/v1/admin/audit?limit=1000").json().path("items");
+        JsonNode items = admin.get("/v1/admin/audit?limit=1000&organisation=*").json().path("items");
         List<JsonNode> out = new java.util.ArrayList<>();
         items.forEach(i -> {
             if (i.path("code").asText().equals(codeOrAction) || i.path("action").asText().equals(codeOrAction)) {
