@@ -80,8 +80,9 @@ public final class AdminRoutes {
                 admin("GET", "/v1/admin/info", this::info),
                 admin("GET", "/v1/admin/sites", r -> {
                     OrganisationScope.Listing l = scope.listing(r);
+                    Map<String, TokenRecord> waiting = activeTokensBySite();
                     return Reply.ok(items(store.sites().stream().filter(s -> l.includes(s.organisation()))
-                            .map(this::siteView).toList()));
+                            .map(s -> siteView(s, waiting)).toList()));
                 }),
                 admin("POST", "/v1/admin/sites", this::createSite),
                 admin("GET", "/v1/admin/sites/{id}", r -> Reply.ok(siteView(site(r, r.pathParam("id"))))),
@@ -313,10 +314,69 @@ public final class AdminRoutes {
     }
 
     private Map<String, Object> siteView(SiteRecord s) {
+        return siteView(s, activeTokensBySite());
+    }
+
+    private Map<String, Object> siteView(SiteRecord s, Map<String, TokenRecord> activeTokens) {
         Map<String, Object> m = siteFields(s);
+        m.put("enrolment", enrolment(s, Optional.ofNullable(activeTokens.get(s.id()))));
         keys.keyCreatedAt(s.id()).ifPresent(t -> m.put("keyCreatedAt", t));
         store.keyRotation(s.id()).ifPresent(r -> m.put("keyRotation", keys.view(r)));
         return m;
+    }
+
+    /** Per site, its newest token that can still enrol a device. */
+    private Map<String, TokenRecord> activeTokensBySite() {
+        Instant now = clock.instant();
+        Map<String, TokenRecord> out = new java.util.HashMap<>();
+        for (TokenRecord t : store.tokens()) {
+            if (t.state(now).equals("active")) {
+                out.merge(t.siteId(), t, (a, b) -> b.createdAt().isAfter(a.createdAt()) ? b : a);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Where a site's appliance stands, from before it exists to mesh up: {@code staged} (no token yet),
+     * {@code awaiting_device} (a token is out, no device has used it), {@code refused} (the last device that tried
+     * was refused, and no newer token is out: the code says why), then the appliance's reported state
+     * ({@code enrolled}, {@code config_applied}, {@code mesh_up}, ...). An appliance cannot report anything before it
+     * has enrolled; its own local API shows its attempts (docs/FEDERATION.md).
+     */
+    private Map<String, Object> enrolment(SiteRecord s, Optional<TokenRecord> active) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        Optional<ApplianceRecord> appliance = store.appliance(s.id());
+        if (appliance.isPresent()) {
+            e.put("state", appliance.get().state().toLowerCase(java.util.Locale.ROOT));
+            e.put("serial", appliance.get().serial());
+            e.put("enrolledAt", appliance.get().enrolledAt());
+            return e;
+        }
+        Optional<io.patronus.controller.store.AuditRecord> refusal = store.lastEnrolmentRefusal(s.id());
+        boolean newerToken = active.isPresent() && refusal.isPresent() && active.get().createdAt().isAfter(refusal.get().at());
+        if (refusal.isPresent() && !newerToken) {
+            e.put("state", "refused");
+        } else if (active.isPresent()) {
+            e.put("state", "awaiting_device");
+        } else {
+            e.put("state", "staged");
+            e.put("next", "patronus-controller tokens create --site " + s.id());
+        }
+        active.ifPresent(t -> {
+            e.put("token", t.id());
+            e.put("tokenExpiresAt", t.expiresAt());
+        });
+        refusal.ifPresent(a -> {
+            Map<String, Object> last = new LinkedHashMap<>();
+            last.put("at", a.at());
+            last.put("code", a.code());
+            last.put("message", a.message());
+            last.put("by", a.actor());
+            last.put("remote", a.remote());
+            e.put("lastRefusal", last);
+        });
+        return e;
     }
 
     static Map<String, Object> siteFields(SiteRecord s) {

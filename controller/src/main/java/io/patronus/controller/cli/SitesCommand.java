@@ -68,13 +68,17 @@ final class SitesCommand extends CommandGroup {
 
         @Override
         void human(JsonNode answer) {
-            Table t = table("ID", "NAME", "GROUP", "ENROLLED", "LAN", "ENDPOINTS");
+            Table t = table("ID", "NAME", "GROUP", "ENROLMENT", "LAN", "ENDPOINTS");
             for (JsonNode s : answer.path("items")) {
                 List<String> lan = new ArrayList<>();
                 s.path("lanPrefixes").forEach(p -> lan.add(p.asText()));
                 List<String> eps = new ArrayList<>();
                 s.path("endpoints").properties().forEach(e -> eps.add(e.getKey() + "=" + e.getValue().asText()));
-                row(t, s, text(s, "id"), text(s, "name"), text(s, "group"), s.path("enrolled").asBoolean() ? "yes" : "no",
+                JsonNode e = s.path("enrolment");
+                String enrolment = e.path("state").asText(s.path("enrolled").asBoolean() ? "enrolled" : "staged")
+                        + (e.has("lastRefusal") && e.path("state").asText().equals("refused")
+                        ? " (" + e.path("lastRefusal").path("code").asText() + ")" : "");
+                row(t, s, text(s, "id"), text(s, "name"), text(s, "group"), enrolment,
                         String.join(",", lan), String.join(",", eps));
             }
             t.print(out());

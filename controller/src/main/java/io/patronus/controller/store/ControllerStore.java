@@ -107,6 +107,8 @@ public final class ControllerStore implements AutoCloseable {
     private long appliedSequence;
     private int sinceCheckpoint;
     private long lastAuditId;
+    /** Per site id, its newest refused enrolment audit record (derived, see {@link #lastEnrolmentRefusal}). */
+    private final Map<String, AuditRecord> enrolmentRefusals = new java.util.concurrent.ConcurrentHashMap<>();
     /** In-memory changes ({@link #seen}) not in the last checkpoint. Guarded by {@link #lock}. */
     private boolean softChanges;
     private long lastCheckpointNanos = System.nanoTime();
@@ -242,6 +244,7 @@ public final class ControllerStore implements AutoCloseable {
         loadMap(s, EVENTS, StoredEvent.class, (k, v) -> events.put(k, v));
         loadMap(s, TELEMETRY, TelemetryCounter.class, (k, v) -> telemetry.put(k, v));
         loadMap(s, AUDIT, AuditRecord.class, (k, v) -> audit.put(Long.parseLong(k), v));
+        audit.values().forEach(this::noteEnrolmentRefusal);
         lastAuditId = Math.max(audit.isEmpty() ? 0 : audit.lastKey(),
                 Long.parseLong(s.maps().getOrDefault(COUNTERS, Map.of()).getOrDefault(LAST_AUDIT_ID, "0")));
         loadMap(s, ROLLOUTS, RolloutRecord.class, (k, v) -> rollouts.put(k, v));
@@ -369,6 +372,25 @@ public final class ControllerStore implements AutoCloseable {
         transact(actor, tx -> tx.refusal(organisation, actor, action, target, code, message, remote));
     }
 
+    /** The route whose refusals {@link #lastEnrolmentRefusal} keeps. */
+    public static final String ENROL_ACTION = "POST /v1/enrol";
+
+    /**
+     * The last refused enrolment attempt for a site (a device that presented one of its tokens and was refused: the
+     * token expired, replayed, bound to another serial, a bad CSR, ...), while its audit record is kept: what an
+     * operator looks for when a box on site "does not come up". Derived from the audit records, so nothing more is
+     * stored.
+     */
+    public Optional<AuditRecord> lastEnrolmentRefusal(String siteId) {
+        return Optional.ofNullable(enrolmentRefusals.get(siteId));
+    }
+
+    private void noteEnrolmentRefusal(AuditRecord a) {
+        if (a.action().equals(ENROL_ACTION) && a.outcome().equals("refused") && a.target().startsWith("site/")) {
+            enrolmentRefusals.merge(a.target().substring("site/".length()), a, (old, now) -> now.id() > old.id() ? now : old);
+        }
+    }
+
     private long nextAuditId() {
         return lastAuditId + 1;
     }
@@ -394,8 +416,12 @@ public final class ControllerStore implements AutoCloseable {
                 case Change.Op.PutAudit p -> {
                     audit.put(p.audit().id(), p.audit());
                     lastAuditId = Math.max(lastAuditId, p.audit().id());
+                    noteEnrolmentRefusal(p.audit());
                 }
-                case Change.Op.PruneAudit p -> audit.values().removeIf(a -> a.at().isBefore(p.before()));
+                case Change.Op.PruneAudit p -> {
+                    audit.values().removeIf(a -> a.at().isBefore(p.before()));
+                    enrolmentRefusals.values().removeIf(a -> a.at().isBefore(p.before()));
+                }
                 case Change.Op.PutRollout p -> rollouts.put(p.rollout().id(), p.rollout());
                 case Change.Op.PutKeyRotation p -> keyRotations.put(p.rotation().siteId(), p.rotation());
                 case Change.Op.DeleteKeyRotation d -> keyRotations.remove(d.siteId());

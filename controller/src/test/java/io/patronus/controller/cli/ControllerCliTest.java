@@ -110,7 +110,7 @@ class ControllerCliTest {
         assertEquals("cli-1", json.json().path("items").get(0).path("siteId").asText());
 
         Run sites = cli("sites", "list");
-        assertTrue(sites.out().lines().anyMatch(l -> l.startsWith("cli-1") && l.contains("yes")), sites.out());
+        assertTrue(sites.out().lines().anyMatch(l -> l.startsWith("cli-1") && l.contains("mesh_up")), sites.out());
     }
 
     @Test

@@ -91,6 +91,38 @@ class EnrolmentTest {
         assertRefused(new FakeAppliance(fleet, "PAT-1").tryEnrol(token, "PAT-1"), 403, "token_expired");
     }
 
+    private JsonNode enrolmentOf(String site) {
+        return fleet.admin().get("/v1/admin/sites/" + site).json().path("enrolment");
+    }
+
+    @Test
+    void siteView_followsTheEnrolment_fromStagedThroughRefusedToEnrolled_andKeepsTheRefusalAcrossARestart() {
+        assertEquals("staged", enrolmentOf("branch-1").path("state").asText(), enrolmentOf("branch-1").toString());
+        String bound = fleet.token("branch-1", Optional.of("PAT-OTHER"), Optional.empty());
+        JsonNode awaiting = enrolmentOf("branch-1");
+        assertEquals("awaiting_device", awaiting.path("state").asText(), awaiting.toString());
+        assertTrue(awaiting.has("token") && awaiting.has("tokenExpiresAt"), awaiting.toString());
+
+        assertRefused(new FakeAppliance(fleet, "PAT-1").tryEnrol(bound, "PAT-1"), 403, "token_serial_mismatch");
+        JsonNode refused = enrolmentOf("branch-1");
+        assertEquals("refused", refused.path("state").asText(), refused.toString());
+        assertEquals("token_serial_mismatch", refused.path("lastRefusal").path("code").asText());
+        assertTrue(refused.path("lastRefusal").path("by").asText().contains("PAT-1"), refused.toString());
+        fleet.restart();
+        assertEquals("refused", enrolmentOf("branch-1").path("state").asText(), "derived from the audit records after a restart");
+
+        fleet.clock().advance(Duration.ofSeconds(1));
+        String fresh = fleet.token("branch-1");
+        JsonNode again = enrolmentOf("branch-1");
+        assertEquals("awaiting_device", again.path("state").asText(), "a newer token is out: " + again);
+        assertEquals("token_serial_mismatch", again.path("lastRefusal").path("code").asText(), "the refusal stays visible");
+
+        new FakeAppliance(fleet, "PAT-1").enrol(fresh);
+        JsonNode enrolled = enrolmentOf("branch-1");
+        assertEquals("enrolled", enrolled.path("state").asText(), enrolled.toString());
+        assertEquals("PAT-1", enrolled.path("serial").asText());
+    }
+
     @Test
     void enrol_tokenBoundToAnotherSerial_refusedAsSerialMismatchAndAudited() {
         String token = fleet.token("branch-1", Optional.of("PAT-OTHER"), Optional.empty());
