@@ -62,16 +62,22 @@ public final class ProbedPaths implements PathProbe, AutoCloseable {
     private volatile Optional<ProbeReflector> reflector = Optional.empty();
     private volatile Optional<InetAddress> localAddress = Optional.empty();
 
+    /**
+     * @param defaultInterval         {@code failover.probeInterval}: the interval of paths whose SLA class names none
+     * @param defaultDetectMultiplier {@code failover.detectMultiplier}: the multiplier of paths whose SLA class names none
+     * @param sla                     the SLA class every path is judged against, probed at and detected with
+     */
     public ProbedPaths(String localSiteId, List<Link> links, Map<String, Integer> colourMarks, Supplier<List<Site>> sites,
-                       String lanInterface, int port, Duration interval, int detectMultiplier, int recoveryProbes, SlaClass sla) {
+                       String lanInterface, int port, Duration defaultInterval, int defaultDetectMultiplier, int recoveryProbes,
+                       SlaClass sla) {
         this.localSiteId = localSiteId;
         this.links = List.copyOf(links);
         this.colourMarks = Map.copyOf(colourMarks);
         this.sites = sites;
         this.lanInterface = lanInterface;
         this.port = port;
-        this.defaultInterval = interval;
-        this.defaultDetectMultiplier = detectMultiplier;
+        this.defaultInterval = defaultInterval;
+        this.defaultDetectMultiplier = defaultDetectMultiplier;
         this.sla = sla;
         ProbeSettings d = ProbeSettings.defaults();
         // The loss window spans 20 s of probes: 100 probes (10 s) is too few to tell 5% random loss from a 10% SLA
@@ -79,7 +85,7 @@ public final class ProbedPaths implements PathProbe, AutoCloseable {
         // per-direction samples put 13% (where the score falls below 50) five standard deviations above 5%. The window
         // is counted in probes and fixed for the prober's life, so it is sized on the default interval: a class probed
         // faster measures loss over a shorter time, one probed slower over a longer one.
-        int lossWindow = (int) Math.max(d.lossWindow(), Math.min(10_000, Duration.ofSeconds(20).toNanos() / Math.max(1, interval.toNanos())));
+        int lossWindow = (int) Math.max(d.lossWindow(), Math.min(10_000, Duration.ofSeconds(20).toNanos() / Math.max(1, defaultInterval.toNanos())));
         ProbeSettings settings = new ProbeSettings(recoveryProbes, d.holdDownBase(), d.holdDownMax(),
                 d.flapWindow(), d.stableAfter(), lossWindow, d.rttWindow(), d.minLossSamples(), d.recoveryMargin(), d.bursts(),
                 d.maxProbesPerSecond());

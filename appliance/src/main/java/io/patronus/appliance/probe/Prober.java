@@ -52,8 +52,8 @@ import java.util.concurrent.TimeUnit;
  * {@link #setTargets(List)} replaces the set of paths declaratively: calling it again with the same list changes
  * nothing, a path whose endpoint (colour, local address, reflector, fwmark) is unchanged keeps its measurements and
  * status (a new interval, detect multiplier or SLA applies from its next probe; a shorter interval brings that probe
- * forward), a path whose endpoint changed starts afresh as UNKNOWN,
- * and a path no longer listed disappears from the reports. Sockets are opened by {@code setTargets} itself, so a bind
+ * forward), a path whose endpoint changed starts afresh as UNKNOWN, and a path no longer listed disappears from the
+ * reports. Sockets are opened by {@code setTargets} itself, so a bind
  * or SO_MARK failure is thrown to the caller with nothing changed; sockets no longer needed are closed by the loop.
  * Settings, clock, listener and namespace are fixed when the prober is built.
  *
