@@ -5,6 +5,7 @@ import io.patronus.appliance.api.ApiRoute;
 import io.patronus.appliance.api.ClassifierRoutes;
 import io.patronus.appliance.api.FailoverRoutes;
 import io.patronus.appliance.api.FederationRoutes;
+import io.patronus.appliance.api.SlaClassRoutes;
 import io.patronus.appliance.federation.Federation;
 import io.patronus.appliance.events.EventJournal;
 import io.patronus.appliance.failover.FailoverEngine;
@@ -55,6 +56,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One running appliance: the state store, the path monitor, the metrics and the REST API, started and stopped
@@ -253,12 +255,17 @@ public final class Appliance implements AutoCloseable {
             routes.addAll(new FailoverRoutes(store, failover, events, config.links(), clock).routes());
             routes.addAll(new FederationRoutes(federation).routes());
             PathMonitor judged = monitor;
+            AtomicReference<List<SlaClass>> slaInEffect = new AtomicReference<>(config.slaClasses());
+            routes.addAll(new SlaClassRoutes(slaInEffect::get, judged::sla, config.failover().probeInterval(),
+                    config.failover().detectMultiplier()).routes());
             ProbedPaths prober = probed;
             String slaName = config.failover().slaClass();
             federation.start(new Federation.Wiring(store, monitor, dataPlane, config.links(), config.slaClasses(), classes -> {
                 SlaClass now = slaClass(classes, slaName);
+                slaInEffect.set(List.copyOf(classes));
                 judged.sla(now);
                 if (prober != null) {
+                    // Re-times the running paths too: the class may carry another probe interval or detect multiplier.
                     prober.sla(now);
                 }
             }));

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /** Generators of valid model values, shared by the property tests. */
 final class ModelArbitraries {
@@ -197,9 +198,15 @@ final class ModelArbitraries {
                 .as((e, lat, loss, jit, score, st, at) -> new Path(null, e.get(0), e.get(1), e.get(2), lat, loss, jit, score, st, at));
     }
 
+    /** SLA classes with and without their own probe interval and detect multiplier (edges included). */
     static Arbitrary<SlaClass> slaClasses() {
+        Arbitrary<OptionalInt> interval = Arbitraries.integers().between(SlaClass.MIN_PROBE_INTERVAL_MS, SlaClass.MAX_PROBE_INTERVAL_MS)
+                .edgeCases(c -> c.includeOnly(SlaClass.MIN_PROBE_INTERVAL_MS, 100, SlaClass.MAX_PROBE_INTERVAL_MS))
+                .map(OptionalInt::of).injectNull(0.3).map(o -> o == null ? OptionalInt.empty() : o);
+        Arbitrary<OptionalInt> multiplier = Arbitraries.integers().between(SlaClass.MIN_DETECT_MULTIPLIER, SlaClass.MAX_DETECT_MULTIPLIER)
+                .map(OptionalInt::of).injectNull(0.3).map(o -> o == null ? OptionalInt.empty() : o);
         return Combinators.combine(ids(), Arbitraries.doubles().between(0.1, 60_000), Arbitraries.doubles().between(0, 100),
-                Arbitraries.doubles().between(0, 60_000)).as(SlaClass::new);
+                Arbitraries.doubles().between(0, 60_000), interval, multiplier).as(SlaClass::new);
     }
 
     static Arbitrary<String> passwordHashes() {

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import static io.patronus.model.Rejections.rejects;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -279,7 +280,27 @@ class RecordValidationPropertiesTest {
 
     @Property
     void slaClass_validValues_areAcceptedAndKept(@ForAll("slaClasses") SlaClass s) {
-        assertEquals(s, new SlaClass(s.name(), s.maxLatencyMs(), s.maxLossPct(), s.maxJitterMs()));
+        assertEquals(s, new SlaClass(s.name(), s.maxLatencyMs(), s.maxLossPct(), s.maxJitterMs(), s.probeIntervalMs(),
+                s.detectMultiplier()));
+    }
+
+    @Property
+    void slaClass_probeIntervalOrDetectMultiplierOutOfRange_areRejected(@ForAll("probeIntervalsOutside") int intervalMs,
+                                                                        @ForAll("detectMultipliersOutside") int multiplier) {
+        rejects("probeIntervalMs", "range", () -> new SlaClass("default", 100, 1, 10, OptionalInt.of(intervalMs), OptionalInt.empty()));
+        rejects("detectMultiplier", "range", () -> new SlaClass("default", 100, 1, 10, OptionalInt.empty(), OptionalInt.of(multiplier)));
+    }
+
+    @Provide
+    Arbitrary<Integer> probeIntervalsOutside() {
+        return Arbitraries.oneOf(Arbitraries.integers().lessOrEqual(SlaClass.MIN_PROBE_INTERVAL_MS - 1),
+                Arbitraries.integers().greaterOrEqual(SlaClass.MAX_PROBE_INTERVAL_MS + 1));
+    }
+
+    @Provide
+    Arbitrary<Integer> detectMultipliersOutside() {
+        return Arbitraries.oneOf(Arbitraries.integers().lessOrEqual(SlaClass.MIN_DETECT_MULTIPLIER - 1),
+                Arbitraries.integers().greaterOrEqual(SlaClass.MAX_DETECT_MULTIPLIER + 1));
     }
 
     @Property

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -54,6 +55,16 @@ class ConfigDiffTest {
         BundleConfig observed = new BundleConfig(List.of(site("branch-1", "10.2.0.0/16")), List.of(), List.of(new SlaClass("gold", 80, 1, 10)));
 
         assertEquals(List.of("~ site branch-1: lanPrefixes[0] 10.1.0.0/16 -> 10.2.0.0/16", "~ slaClass gold: maxLatencyMs 50.0 -> 80.0"),
+                ConfigDiff.diff(desired, observed));
+    }
+
+    @Test
+    void diff_slaClassProbeFieldsSetOnOneSide_namesEachFieldWithNoneForTheDefault() {
+        BundleConfig desired = new BundleConfig(List.of(), List.of(),
+                List.of(new SlaClass("gold", 50, 1, 10, OptionalInt.of(50), OptionalInt.of(4))));
+        BundleConfig observed = new BundleConfig(List.of(), List.of(), List.of(new SlaClass("gold", 50, 1, 10)));
+
+        assertEquals(List.of("~ slaClass gold: detectMultiplier 4 -> (none)", "~ slaClass gold: probeIntervalMs 50 -> (none)"),
                 ConfigDiff.diff(desired, observed));
     }
 

@@ -32,7 +32,7 @@ import java.util.Optional;
 @Command(name = "patronus", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
         versionProvider = PatronusCli.Version.class,
         description = "Operate a Patronus appliance through its REST API.",
-        subcommands = {LoginCommand.class, StatusCommand.class, SitesCommand.class, LinksCommand.class,
+        subcommands = {LoginCommand.class, StatusCommand.class, SitesCommand.class, LinksCommand.class, SlaCommand.class,
                 PathsCommand.class, PoliciesCommand.class, TestTrafficCommand.class, FailoverCommand.class, EventsCommand.class,
                 FederationCommand.class,
                 WgCommand.class, DbCommand.class, DebugCommand.class},

@@ -142,8 +142,9 @@ public record ApplianceConfig(SiteIdentity site, Api api, Path dataDir, DataPlan
     /**
      * Path probing and failover.
      *
-     * @param probeInterval    time between two probes of a path
-     * @param detectMultiplier probes lost in a row that make a path down
+     * @param probeInterval    time between two probes of a path whose SLA class names no {@code probeIntervalMs}
+     * @param detectMultiplier probes lost in a row that make a path down, when its SLA class names no
+     *                         {@code detectMultiplier}
      * @param recoveryProbes   good probes in a row before a path counts as up again (after its hold-down)
      * @param probePort        UDP port of the probe reflector every appliance runs on its LAN address
      * @param slaClass         the SLA class paths are measured against (one of slaClasses)
@@ -215,13 +216,21 @@ public record ApplianceConfig(SiteIdentity site, Api api, Path dataDir, DataPlan
                 "longPollWait", Units.duration(federation.longPollWait())));
         root.put("links", links.stream().map(l -> ordered("name", l.name(), "iface", l.iface(), "colour", l.colour(),
                 "priority", l.priority(), "bandwidthKbps", l.bandwidthKbps())).toList());
-        root.put("slaClasses", slaClasses.stream().map(s -> ordered("name", s.name(), "maxLatencyMs", number(s.maxLatencyMs()),
-                "maxLossPct", number(s.maxLossPct()), "maxJitterMs", number(s.maxJitterMs()))).toList());
+        root.put("slaClasses", slaClasses.stream().map(ApplianceConfig::slaClass).toList());
         try {
             return YAML.writeValueAsString(root);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("rendering the effective configuration as YAML failed", e);
         }
+    }
+
+    /** An SLA class as the file writes it; the probe fields only when the class sets them, as in the file. */
+    private static Map<String, Object> slaClass(SlaClass s) {
+        Map<String, Object> m = ordered("name", s.name(), "maxLatencyMs", number(s.maxLatencyMs()), "maxLossPct",
+                number(s.maxLossPct()), "maxJitterMs", number(s.maxJitterMs()));
+        s.probeIntervalMs().ifPresent(v -> m.put("probeIntervalMs", v));
+        s.detectMultiplier().ifPresent(v -> m.put("detectMultiplier", v));
+        return m;
     }
 
     private static Map<String, Object> ordered(Object... keysAndValues) {

@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -98,7 +99,7 @@ public final class ConfigLoader {
             "failover", List.of("probeInterval", "detectMultiplier", "recoveryProbes", "probePort", "slaClass", "failbackHold"),
             "federation", List.of("enabled", "bootstrapFile", "serial", "confirmTimeout", "heartbeatInterval", "longPollWait"),
             "links[]", List.of("name", "iface", "colour", "priority", "bandwidthKbps"),
-            "slaClasses[]", List.of("name", "maxLatencyMs", "maxLossPct", "maxJitterMs"));
+            "slaClasses[]", List.of("name", "maxLatencyMs", "maxLossPct", "maxJitterMs", "probeIntervalMs", "detectMultiplier"));
 
     /** The top-level lists; they can only be set in the file. */
     static final List<String> LISTS = List.of("links", "slaClasses");
@@ -609,7 +610,7 @@ public final class ConfigLoader {
                     duration("history.aggregateRetention", Duration.ofHours(1), Duration.ofDays(3650)));
             ApplianceConfig.Failover failover = new ApplianceConfig.Failover(
                     duration("failover.probeInterval", Duration.ofMillis(10), Duration.ofSeconds(10)),
-                    (int) whole("failover.detectMultiplier", 1, 100),
+                    (int) whole("failover.detectMultiplier", SlaClass.MIN_DETECT_MULTIPLIER, SlaClass.MAX_DETECT_MULTIPLIER),
                     (int) whole("failover.recoveryProbes", 1, 10_000),
                     (int) whole("failover.probePort", 1, 65535),
                     text("failover.slaClass", v -> Check.id("slaClass", v)),
@@ -890,6 +891,18 @@ public final class ConfigLoader {
             }
         }
 
+        /**
+         * An optional whole-number field of a list entry: empty when the key is absent, null (a problem reported) when
+         * its value is bad, as {@link #entryWhole}.
+         */
+        private OptionalInt optionalEntryWhole(JsonNode entry, String path, LongFunction<?> check) {
+            if (!entry.has(path.substring(path.lastIndexOf('.') + 1))) {
+                return OptionalInt.empty();
+            }
+            Long v = entryWhole(entry, path, check);
+            return v == null ? null : OptionalInt.of(v.intValue());
+        }
+
         /** One decimal field of a list entry, its range checked by the model record through {@code check}. */
         private Double entryDecimal(JsonNode entry, String path, Function<Double, ?> check) {
             String s = scalar(path, entry.get(path.substring(path.lastIndexOf('.') + 1)), false);
@@ -970,9 +983,14 @@ public final class ConfigLoader {
                 Double latency = entryDecimal(n, p + "maxLatencyMs", v -> new SlaClass("x", v, 1, 10));
                 Double loss = entryDecimal(n, p + "maxLossPct", v -> new SlaClass("x", 100, v, 10));
                 Double jitter = entryDecimal(n, p + "maxJitterMs", v -> new SlaClass("x", 100, 1, v));
+                // Optional: a class without them probes at failover.probeInterval and failover.detectMultiplier.
+                OptionalInt interval = optionalEntryWhole(n, p + "probeIntervalMs",
+                        v -> new SlaClass("x", 100, 1, 10, OptionalInt.of(narrow(v)), OptionalInt.empty()));
+                OptionalInt multiplier = optionalEntryWhole(n, p + "detectMultiplier",
+                        v -> new SlaClass("x", 100, 1, 10, OptionalInt.empty(), OptionalInt.of(narrow(v))));
                 unique(names, name, i, "slaClasses", "name", "SLA class");
-                if (name != null && latency != null && loss != null && jitter != null) {
-                    out.add(new SlaClass(name, latency, loss, jitter));
+                if (name != null && latency != null && loss != null && jitter != null && interval != null && multiplier != null) {
+                    out.add(new SlaClass(name, latency, loss, jitter, interval, multiplier));
                 }
             }
             return out;

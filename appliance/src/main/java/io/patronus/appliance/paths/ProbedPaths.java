@@ -49,7 +49,9 @@ public final class ProbedPaths implements PathProbe, AutoCloseable {
     private final Supplier<List<Site>> sites;
     private final String lanInterface;
     private final int port;
-    private final Duration interval;
+    /** failover.probeInterval and failover.detectMultiplier: for an SLA class that names neither. */
+    private final Duration defaultInterval;
+    private final int defaultDetectMultiplier;
     private volatile SlaClass sla;
     private final Prober prober;
     private final List<PathReportListener> listeners = new CopyOnWriteArrayList<>();
@@ -60,22 +62,31 @@ public final class ProbedPaths implements PathProbe, AutoCloseable {
     private volatile Optional<ProbeReflector> reflector = Optional.empty();
     private volatile Optional<InetAddress> localAddress = Optional.empty();
 
+    /**
+     * @param defaultInterval         {@code failover.probeInterval}: the interval of paths whose SLA class names none
+     * @param defaultDetectMultiplier {@code failover.detectMultiplier}: the multiplier of paths whose SLA class names none
+     * @param sla                     the SLA class every path is judged against, probed at and detected with
+     */
     public ProbedPaths(String localSiteId, List<Link> links, Map<String, Integer> colourMarks, Supplier<List<Site>> sites,
-                       String lanInterface, int port, Duration interval, int detectMultiplier, int recoveryProbes, SlaClass sla) {
+                       String lanInterface, int port, Duration defaultInterval, int defaultDetectMultiplier, int recoveryProbes,
+                       SlaClass sla) {
         this.localSiteId = localSiteId;
         this.links = List.copyOf(links);
         this.colourMarks = Map.copyOf(colourMarks);
         this.sites = sites;
         this.lanInterface = lanInterface;
         this.port = port;
-        this.interval = interval;
+        this.defaultInterval = defaultInterval;
+        this.defaultDetectMultiplier = defaultDetectMultiplier;
         this.sla = sla;
         ProbeSettings d = ProbeSettings.defaults();
         // The loss window spans 20 s of probes: 100 probes (10 s) is too few to tell 5% random loss from a 10% SLA
         // limit reliably (a 100-probe window of a 5% loss exceeds 10% about once in a few hundred windows); 200
-        // per-direction samples put 13% (where the score falls below 50) five standard deviations above 5%.
-        int lossWindow = (int) Math.max(d.lossWindow(), Math.min(10_000, Duration.ofSeconds(20).toNanos() / Math.max(1, interval.toNanos())));
-        ProbeSettings settings = new ProbeSettings(detectMultiplier, recoveryProbes, d.holdDownBase(), d.holdDownMax(),
+        // per-direction samples put 13% (where the score falls below 50) five standard deviations above 5%. The window
+        // is counted in probes and fixed for the prober's life, so it is sized on the default interval: a class probed
+        // faster measures loss over a shorter time, one probed slower over a longer one.
+        int lossWindow = (int) Math.max(d.lossWindow(), Math.min(10_000, Duration.ofSeconds(20).toNanos() / Math.max(1, defaultInterval.toNanos())));
+        ProbeSettings settings = new ProbeSettings(recoveryProbes, d.holdDownBase(), d.holdDownMax(),
                 d.flapWindow(), d.stableAfter(), lossWindow, d.rttWindow(), d.minLossSamples(), d.recoveryMargin(), d.bursts(),
                 d.maxProbesPerSecond());
         this.prober = Prober.builder().settings(settings)
@@ -142,8 +153,8 @@ public final class ProbedPaths implements PathProbe, AutoCloseable {
     private static final int IFF_LOWER_UP = 0x10000;
 
     /**
-     * Judges every path against {@code newSla} from its next probe on (a committed config bundle changed it); the
-     * paths' estimates and states carry over.
+     * Judges every path against {@code newSla} from its next probe on (a committed config bundle changed it), probing
+     * at its interval and detecting DOWN with its multiplier; the paths' estimates and states carry over.
      */
     public void sla(SlaClass newSla) {
         this.sla = java.util.Objects.requireNonNull(newSla, "sla");
@@ -168,8 +179,22 @@ public final class ProbedPaths implements PathProbe, AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "no IPv4 address on LAN interface " + lanInterface + " yet: paths are not probed");
             return;
         }
+        prober.setTargets(targets(localSiteId, sites.get(), links, colourMarks, localAddress.get(), port, sla,
+                defaultInterval, defaultDetectMultiplier));
+    }
+
+    /**
+     * The probe target of every path (local colour x active remote site with an endpoint of that colour), each probed
+     * at the interval of the SLA class it is judged against and DOWN after that class's multiplier of lost probes;
+     * {@code defaultInterval} and {@code defaultDetectMultiplier} stand in for what the class does not name.
+     */
+    static List<ProbeTarget> targets(String localSiteId, List<Site> sites, List<Link> links, Map<String, Integer> colourMarks,
+                                     InetAddress local, int port, SlaClass sla, Duration defaultInterval,
+                                     int defaultDetectMultiplier) {
+        Duration interval = sla.probeInterval().orElse(defaultInterval);
+        int detectMultiplier = sla.detectMultiplier().orElse(defaultDetectMultiplier);
         List<ProbeTarget> targets = new ArrayList<>();
-        for (Site s : sites.get()) {
+        for (Site s : sites) {
             if (s.id().equals(localSiteId) || s.status() != SiteStatus.ACTIVE || s.lanPrefixes().isEmpty()) {
                 continue;
             }
@@ -183,10 +208,11 @@ public final class ProbedPaths implements PathProbe, AutoCloseable {
                     continue;
                 }
                 targets.add(new ProbeTarget(Path.id(localSiteId, s.id(), l.colour()), l.colour(),
-                        new InetSocketAddress(localAddress.get(), 0), new InetSocketAddress(remote.get(), port), mark, interval, sla));
+                        new InetSocketAddress(local, 0), new InetSocketAddress(remote.get(), port), mark, interval,
+                        detectMultiplier, sla));
             }
         }
-        prober.setTargets(targets);
+        return targets;
     }
 
     private Optional<InetAddress> lanAddress() {

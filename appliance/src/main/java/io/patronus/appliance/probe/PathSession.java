@@ -78,7 +78,7 @@ final class PathSession implements Comparable<PathSession> {
         this.clock = clock;
         this.sink = sink;
         this.estimator = new PathEstimator(settings.lossWindow(), settings.rttWindow());
-        this.machine = new PathStateMachine(settings, target.interval(), target.sla(), clock);
+        this.machine = new PathStateMachine(settings, target.interval(), target.detectMultiplier(), target.sla(), clock);
         this.nextSendAt = firstSendAt;
         this.wakeAt = firstSendAt;
         ProbePacket.request(session, 0, 0, target.colour()).encode(packet, 0);
@@ -106,16 +106,23 @@ final class PathSession implements Comparable<PathSession> {
         return machine;
     }
 
-    /** A new interval or SLA for the same endpoint: measurements are kept. */
-    void update(ProbeTarget t) {
+    /**
+     * A new interval, detect multiplier or SLA for the same endpoint: measurements, status and sequence numbers are
+     * kept. A shorter interval takes effect at once (the next probe is due one new interval after the last one sent),
+     * a longer one from the probe already scheduled on. Returns whether the next send moved earlier, in which case
+     * the caller must wake this path sooner than it planned.
+     */
+    boolean update(ProbeTarget t) {
         ProbeTarget old = target;
         target = t;
-        machine.update(t.interval(), t.sla());
+        machine.update(t.interval(), t.detectMultiplier(), t.sla());
+        long before = nextSendAt;
         if (!t.interval().equals(old.interval()) && lastSendAt != Long.MIN_VALUE) {
             nextSendAt = Math.min(nextSendAt, lastSendAt + t.interval().toNanos());
         }
         report = buildReport(estimator.estimates());
         sink.report(report);
+        return nextSendAt - before < 0;
     }
 
     /** Declares timed-out probes lost and sends a probe when one is due; returns when to be called next. */

@@ -21,7 +21,9 @@ import java.util.Optional;
  *   - interval / 2} apart. With probes every interval that is exactly "3 lost in a row" (BFD's detect multiplier); the
  *   time condition matters when the prober sends extra probes while a reply is overdue (see {@link Prober}): those
  *   must all be lost too, so random loss needs far more losses in a row to fake a DOWN, and a real blackhole is still
- *   detected after about {@code detectMultiplier} intervals plus the probe timeout.
+ *   detected after about {@code detectMultiplier} intervals plus the probe timeout. Interval and multiplier are the
+ *   path's own (those of its SLA class), so a class probed every 50 ms with a multiplier of 3 detects a blackhole in
+ *   about half the time of one probed every 100 ms.
  *   <li><b>UNKNOWN -&gt; UP</b> after {@code detectMultiplier} replies in a row (DEGRADED instead if the SLA is missed).
  *   <li><b>UP -&gt; DEGRADED</b> when the SLA is missed: RTT EWMA &gt; {@code maxLatencyMs} (the EWMA, not a percentile:
  *   it follows a change within about 8 probes but ignores single spikes; the p95 is reported alongside), or RFC 3550
@@ -51,6 +53,7 @@ public final class PathStateMachine {
     private final ProbeSettings settings;
     private final ProbeClock clock;
     private Duration interval;
+    private int detectMultiplier;
     private SlaClass sla;
 
     private PathStatus status = PathStatus.UNKNOWN;
@@ -65,19 +68,29 @@ public final class PathStateMachine {
     private long goodSince;
     private int recoveryStreak;
 
-    public PathStateMachine(ProbeSettings settings, Duration interval, SlaClass sla, ProbeClock clock) {
+    public PathStateMachine(ProbeSettings settings, Duration interval, int detectMultiplier, SlaClass sla, ProbeClock clock) {
         this.settings = settings;
         this.clock = clock;
         this.interval = ProbeTarget.checkInterval(interval);
+        this.detectMultiplier = ProbeTarget.checkDetectMultiplier(detectMultiplier);
         this.sla = sla;
         this.since = clock.instant();
         this.holdDownNanos = settings.holdDownBase().toNanos();
     }
 
-    /** Changes the probe interval and SLA class of a path whose probing continues. */
-    public void update(Duration interval, SlaClass sla) {
+    /**
+     * Changes the probe interval, detect multiplier and SLA class of a path whose probing continues; status, streaks
+     * and hold-down carry over, and the next probe is judged by the new values.
+     */
+    public void update(Duration interval, int detectMultiplier, SlaClass sla) {
         this.interval = ProbeTarget.checkInterval(interval);
+        this.detectMultiplier = ProbeTarget.checkDetectMultiplier(detectMultiplier);
         this.sla = sla;
+    }
+
+    /** Probes lost in a row that make this path DOWN (and replies in a row that make a new path UP). */
+    public int detectMultiplier() {
+        return detectMultiplier;
     }
 
     public PathStatus status() {
@@ -137,7 +150,7 @@ public final class PathStateMachine {
         }
         return switch (status) {
             case UNKNOWN -> {
-                if (good < settings.detectMultiplier()) {
+                if (good < detectMultiplier) {
                     yield Optional.empty();
                 }
                 List<String> m = misses(e, 0, true);
@@ -169,11 +182,11 @@ public final class PathStateMachine {
     }
 
     private boolean downRule(PathEstimates e) {
-        if (e.consecutiveLost() < settings.detectMultiplier()) {
+        if (e.consecutiveLost() < detectMultiplier) {
             return false;
         }
         long i = interval.toNanos();
-        return e.lossStreakSpanNanos() >= (settings.detectMultiplier() - 1) * i - i / 2;
+        return e.lossStreakSpanNanos() >= (detectMultiplier - 1) * i - i / 2;
     }
 
     private boolean recovered(long now) {

@@ -3,10 +3,9 @@ package io.patronus.appliance.probe;
 import java.time.Duration;
 
 /**
- * How paths are judged; the same for every path of a {@link Prober} (the probe interval and SLA are per path, in
- * {@link ProbeTarget}).
+ * How paths are judged; the same for every path of a {@link Prober} (the probe interval, the detect multiplier and the
+ * SLA are per path, in {@link ProbeTarget}, because each path follows the SLA class it is judged against).
  *
- * @param detectMultiplier probes lost in a row (spanning that many intervals) that make a path DOWN; default 3
  * @param recoveryProbes   good probes in a row a DOWN or DEGRADED path needs before it is UP again; default 10
  * @param holdDownBase     the shortest time a recovering path must stay good before it is UP again; default 1 s
  * @param holdDownMax      the cap of the hold-down, which doubles on every flap; default 60 s
@@ -24,11 +23,10 @@ import java.time.Duration;
  *                         them lost too; default true
  * @param maxProbesPerSecond the most probes the prober sends per second, all paths together; default 50,000
  */
-public record ProbeSettings(int detectMultiplier, int recoveryProbes, Duration holdDownBase, Duration holdDownMax,
+public record ProbeSettings(int recoveryProbes, Duration holdDownBase, Duration holdDownMax,
                             Duration flapWindow, Duration stableAfter, int lossWindow, int rttWindow, int minLossSamples,
                             double recoveryMargin, double lossConfidence, boolean bursts, int maxProbesPerSecond) {
     public ProbeSettings {
-        range("detectMultiplier", detectMultiplier, 1, 50);
         range("recoveryProbes", recoveryProbes, 1, 10_000);
         positive("holdDownBase", holdDownBase);
         positive("holdDownMax", holdDownMax);
@@ -50,51 +48,46 @@ public record ProbeSettings(int detectMultiplier, int recoveryProbes, Duration h
     }
 
     /** All but {@code lossConfidence}, which is 0 (the window's loss against the limit). */
-    public ProbeSettings(int detectMultiplier, int recoveryProbes, Duration holdDownBase, Duration holdDownMax,
+    public ProbeSettings(int recoveryProbes, Duration holdDownBase, Duration holdDownMax,
                          Duration flapWindow, Duration stableAfter, int lossWindow, int rttWindow, int minLossSamples,
                          double recoveryMargin, boolean bursts, int maxProbesPerSecond) {
-        this(detectMultiplier, recoveryProbes, holdDownBase, holdDownMax, flapWindow, stableAfter, lossWindow, rttWindow,
+        this(recoveryProbes, holdDownBase, holdDownMax, flapWindow, stableAfter, lossWindow, rttWindow,
                 minLossSamples, recoveryMargin, 0, bursts, maxProbesPerSecond);
     }
 
     /** The defaults listed on the record. */
     public static ProbeSettings defaults() {
-        return new ProbeSettings(3, 10, Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(60),
+        return new ProbeSettings(10, Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(60),
                 Duration.ofMinutes(5), 100, 100, 20, 0.1, 0, true, 50_000);
     }
 
-    public ProbeSettings withDetectMultiplier(int detectMultiplier) {
-        return new ProbeSettings(detectMultiplier, recoveryProbes, holdDownBase, holdDownMax, flapWindow, stableAfter,
-                lossWindow, rttWindow, minLossSamples, recoveryMargin, lossConfidence, bursts, maxProbesPerSecond);
-    }
-
     public ProbeSettings withRecoveryProbes(int recoveryProbes) {
-        return new ProbeSettings(detectMultiplier, recoveryProbes, holdDownBase, holdDownMax, flapWindow, stableAfter,
+        return new ProbeSettings(recoveryProbes, holdDownBase, holdDownMax, flapWindow, stableAfter,
                 lossWindow, rttWindow, minLossSamples, recoveryMargin, lossConfidence, bursts, maxProbesPerSecond);
     }
 
     public ProbeSettings withHoldDown(Duration base, Duration max) {
-        return new ProbeSettings(detectMultiplier, recoveryProbes, base, max, flapWindow, stableAfter,
+        return new ProbeSettings(recoveryProbes, base, max, flapWindow, stableAfter,
                 lossWindow, rttWindow, minLossSamples, recoveryMargin, lossConfidence, bursts, maxProbesPerSecond);
     }
 
     public ProbeSettings withLossConfidence(double lossConfidence) {
-        return new ProbeSettings(detectMultiplier, recoveryProbes, holdDownBase, holdDownMax, flapWindow, stableAfter,
+        return new ProbeSettings(recoveryProbes, holdDownBase, holdDownMax, flapWindow, stableAfter,
                 lossWindow, rttWindow, minLossSamples, recoveryMargin, lossConfidence, bursts, maxProbesPerSecond);
     }
 
     public ProbeSettings withLossWindow(int lossWindow) {
-        return new ProbeSettings(detectMultiplier, recoveryProbes, holdDownBase, holdDownMax, flapWindow, stableAfter,
+        return new ProbeSettings(recoveryProbes, holdDownBase, holdDownMax, flapWindow, stableAfter,
                 lossWindow, rttWindow, minLossSamples, recoveryMargin, lossConfidence, bursts, maxProbesPerSecond);
     }
 
     public ProbeSettings withBursts(boolean bursts) {
-        return new ProbeSettings(detectMultiplier, recoveryProbes, holdDownBase, holdDownMax, flapWindow, stableAfter,
+        return new ProbeSettings(recoveryProbes, holdDownBase, holdDownMax, flapWindow, stableAfter,
                 lossWindow, rttWindow, minLossSamples, recoveryMargin, lossConfidence, bursts, maxProbesPerSecond);
     }
 
     public ProbeSettings withMaxProbesPerSecond(int maxProbesPerSecond) {
-        return new ProbeSettings(detectMultiplier, recoveryProbes, holdDownBase, holdDownMax, flapWindow, stableAfter,
+        return new ProbeSettings(recoveryProbes, holdDownBase, holdDownMax, flapWindow, stableAfter,
                 lossWindow, rttWindow, minLossSamples, recoveryMargin, lossConfidence, bursts, maxProbesPerSecond);
     }
 

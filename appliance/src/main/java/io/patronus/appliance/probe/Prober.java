@@ -51,8 +51,9 @@ import java.util.concurrent.TimeUnit;
  * <h2>Configuration</h2>
  * {@link #setTargets(List)} replaces the set of paths declaratively: calling it again with the same list changes
  * nothing, a path whose endpoint (colour, local address, reflector, fwmark) is unchanged keeps its measurements and
- * status (a new interval or SLA applies from its next probe), a path whose endpoint changed starts afresh as UNKNOWN,
- * and a path no longer listed disappears from the reports. Sockets are opened by {@code setTargets} itself, so a bind
+ * status (a new interval, detect multiplier or SLA applies from its next probe; a shorter interval brings that probe
+ * forward), a path whose endpoint changed starts afresh as UNKNOWN, and a path no longer listed disappears from the
+ * reports. Sockets are opened by {@code setTargets} itself, so a bind
  * or SO_MARK failure is thrown to the caller with nothing changed; sockets no longer needed are closed by the loop.
  * Settings, clock, listener and namespace are fixed when the prober is built.
  *
@@ -387,13 +388,16 @@ public final class Prober implements AutoCloseable {
                 it.remove();
             }
         }
+        boolean rescheduled = false;
         for (ProbeTarget t : c.targets()) {
             ProbeSocket socket = c.sockets().get(SocketKey.of(t));
             PathSession existing = sessions.get(t.pathId());
             if (existing != null) {
                 existing.socket = socket;
-                if (!existing.target().equals(t)) {
-                    existing.update(t);
+                if (!existing.target().equals(t) && existing.update(t)) {
+                    // A shorter interval: the path waits in the queue for its old, later wake-up; bring it forward.
+                    existing.wakeAt = now;
+                    rescheduled = true;
                 }
                 continue;
             }
@@ -409,6 +413,11 @@ public final class Prober implements AutoCloseable {
             sessions.put(t.pathId(), s);
             bySession.put(id, s);
             queue.add(s);
+        }
+        if (rescheduled) {
+            // One rebuild rather than a remove per path: an SLA class change can touch every path at once.
+            queue.clear();
+            queue.addAll(sessions.values());
         }
         pathCount = sessions.size();
         List<ProbeSocket> distinct = new ArrayList<>(new LinkedHashSet<>(c.sockets().values()));

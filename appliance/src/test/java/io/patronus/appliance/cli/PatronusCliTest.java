@@ -283,6 +283,21 @@ class PatronusCliTest {
     }
 
     @Test
+    void slaList_table_showsProbeIntervalAndMultiplierMarkingDefaultsAndTheJudgedClass() {
+        loggedIn();
+        api.answer("GET", "/v1/sla-classes", """
+                {"items":[{"name":"default","maxLatencyMs":150.0,"maxLossPct":2.0,"maxJitterMs":30.0,
+                           "effectiveProbeIntervalMs":100,"effectiveDetectMultiplier":3,"judged":false},
+                          {"name":"voice","maxLatencyMs":80.0,"maxLossPct":0.5,"maxJitterMs":10.0,"probeIntervalMs":50,
+                           "detectMultiplier":4,"effectiveProbeIntervalMs":50,"effectiveDetectMultiplier":4,"judged":true}]}""");
+        assertEquals(List.of(
+                "NAME     MAX LATENCY  MAX LOSS  MAX JITTER  PROBE INTERVAL    DETECT            JUDGED",
+                "default  150.0 ms     2.00%     30.0 ms     100 ms (default)  3 lost (default)",
+                "voice    80.0 ms      0.50%     10.0 ms     50 ms             4 lost            *"), cli("sla", "list").lines());
+        assertEquals(List.of("default", "voice"), cli("sla", "list", "--format", "ids").lines());
+    }
+
+    @Test
     void status_table_summarisesTheHealthAnswer() {
         loggedIn();
         api.answer("GET", "/v1/health", """

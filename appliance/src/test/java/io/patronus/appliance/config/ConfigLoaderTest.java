@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -109,6 +110,44 @@ class ConfigLoaderTest {
                 """)), Map.of());
         assertEquals(List.of(new Link("mpls", "eth2", "mpls", 5, 20_000)), c.links());
         assertEquals(List.of(new SlaClass("voice", 80.5, 0.5, 10)), c.slaClasses());
+    }
+
+    @Test
+    void file_slaClassProbeIntervalAndDetectMultiplier_areReadAndOptional() throws Exception {
+        ApplianceConfig c = ConfigLoader.load(Optional.of(file("""
+                slaClasses:
+                  - { name: default, maxLatencyMs: 150, maxLossPct: 2, maxJitterMs: 30 }
+                  - { name: voice, maxLatencyMs: 80, maxLossPct: 1, maxJitterMs: 10, probeIntervalMs: 50, detectMultiplier: 4 }
+                  - { name: bulk, maxLatencyMs: 400, maxLossPct: 5, maxJitterMs: 100, detectMultiplier: 8 }
+                """)), Map.of());
+        assertEquals(List.of(new SlaClass("default", 150, 2, 30),
+                new SlaClass("voice", 80, 1, 10, OptionalInt.of(50), OptionalInt.of(4)),
+                new SlaClass("bulk", 400, 5, 100, OptionalInt.empty(), OptionalInt.of(8))), c.slaClasses());
+        assertEquals(c, ConfigLoader.load(Optional.of(file(c.toYaml())), Map.of()), "the dump loads back the same");
+        assertTrue(c.toYaml().contains("probeIntervalMs: 50"), c.toYaml());
+    }
+
+    @Test
+    void validate_slaClassProbeFieldsOutOfRange_problemNamesFieldAndRange() throws Exception {
+        Path f = file("slaClasses:\n  - { name: a, maxLatencyMs: 1, maxLossPct: 1, maxJitterMs: 1, probeIntervalMs: 5, detectMultiplier: 0 }\n"
+                + "  - { name: b, maxLatencyMs: 1, maxLossPct: 1, maxJitterMs: 1, probeIntervalMs: 50.5, detectMultiplier: 51 }\n"
+                + "  - { name: c, maxLatencyMs: 1, maxLossPct: 1, maxJitterMs: 1, probeIntervalMs: 99999999999 }\n"
+                + "  - { name: d, maxLatencyMs: 1, maxLossPct: 1, maxJitterMs: 1, detectMultiplier: }\n");
+        List<ConfigProblem> p = ConfigLoader.validate(f, Map.of());
+        assertEquals(List.of("slaClasses[0].probeIntervalMs", "slaClasses[0].detectMultiplier", "slaClasses[1].probeIntervalMs",
+                "slaClasses[1].detectMultiplier", "slaClasses[2].probeIntervalMs", "slaClasses[3].detectMultiplier"),
+                p.stream().map(ConfigProblem::path).toList(), p.toString());
+        assertEquals("must be between 10 and 10000, was 5", p.get(0).message());
+        assertEquals("must be between 1 and 50, was 0", p.get(1).message());
+        assertEquals("must be between 1 and 50, was 51", p.get(3).message());
+        assertEquals("must be between 10 and 10000, was 99999999999", p.get(4).message());
+    }
+
+    @Test
+    void validate_failoverDetectMultiplierAbove50_refusedAsTheProberWould() throws Exception {
+        ConfigProblem p = only(ConfigLoader.validate(file("failover: { detectMultiplier: 51 }\n"), Map.of()));
+        assertEquals("failover.detectMultiplier", p.path());
+        assertTrue(p.message().contains("between 1 and 50"), p.message());
     }
 
     @Test

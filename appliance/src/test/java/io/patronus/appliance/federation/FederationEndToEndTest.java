@@ -194,7 +194,8 @@ class FederationEndToEndTest {
                 lab.call("PUT", "/v1/admin/groups/default/config", """
                         {"policies":[{"id":"voice","name":"Voice","priority":10,"match":{"dscp":[46],"protocol":"udp"},
                           "action":{"type":"drop"}}],
-                         "slaClasses":[{"name":"default","maxLatencyMs":120,"maxLossPct":1,"maxJitterMs":25}]}""");
+                         "slaClasses":[{"name":"default","maxLatencyMs":120,"maxLossPct":1,"maxJitterMs":25,
+                           "probeIntervalMs":50,"detectMultiplier":4}]}""");
                 ControllerLab.await(WAIT, () -> a.store().policies().stream().map(Policy::id).toList().contains("voice"),
                         () -> "policies " + a.store().policies() + ", " + fed(a));
                 ControllerLab.await(WAIT, () -> fed(a).path("config").path("appliedVersion").asLong() > before
@@ -204,10 +205,15 @@ class FederationEndToEndTest {
                         == applied, () -> "" + lab.call("GET", "/v1/admin/appliances/branch-1", null));
                 assertEquals("voice", a.store().policies().getFirst().id());
                 assertEquals(120.0, a.monitor().sla().maxLatencyMs(), "the committed bundle's SLA class judges paths at once");
+                JsonNode sla = new ApiClient(a.apiUri()).login("admin", a.generatedAdminPassword().orElseThrow())
+                        .get("/v1/sla-classes").json().path("items").get(0);
+                assertEquals(50, sla.path("effectiveProbeIntervalMs").asInt(), "its probe interval is in effect: " + sla);
+                assertEquals(4, sla.path("effectiveDetectMultiplier").asInt(), sla.toString());
             }
             // ... and from the next start on.
             try (Appliance a = Appliance.start(lab.applianceConfig("a1", b, "PAT-1", Duration.ofSeconds(30)), Clock.systemUTC())) {
                 assertEquals(120.0, a.config().slaClasses().getFirst().maxLatencyMs());
+                assertEquals(java.util.OptionalInt.of(50), a.config().slaClasses().getFirst().probeIntervalMs());
             }
         }
     }

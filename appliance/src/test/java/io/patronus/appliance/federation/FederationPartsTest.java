@@ -6,6 +6,7 @@ import io.patronus.appliance.store.StoreOptions;
 import io.patronus.model.AuditEvent;
 import io.patronus.model.Json;
 import io.patronus.model.Link;
+import io.patronus.model.SlaClass;
 import io.patronus.provisioning.TelemetryEvent;
 import io.patronus.wal.RecordType;
 import io.patronus.wal.WalOptions;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -123,6 +126,31 @@ class FederationPartsTest {
         Files.delete(file);
         try (StateStore store = store()) {
             assertEquals(42, FederationJournal.open(store, file).state().outboxAck());
+        }
+    }
+
+    /**
+     * A bundle applied and committed before SLA classes had a probe interval and detect multiplier: its journal records
+     * (and the state file folded from them) load with neither, so the paths keep the failover defaults.
+     */
+    @Test
+    void journal_bundleJournalledBeforeProbeFields_slaClassesLoadWithoutThem() throws Exception {
+        Path file = dir.resolve("data/federation/state.json");
+        String oldConfig = "{\"sites\":[],\"policies\":[],\"slaClasses\":[{\"name\":\"gold\",\"maxLatencyMs\":50.0,"
+                + "\"maxLossPct\":1.0,\"maxJitterMs\":10.0}]}";
+        try (StateStore store = store()) {
+            store.append(RecordType.CONFIG_APPLY, ("{\"version\":3,\"previousVersion\":0,\"config\":" + oldConfig
+                    + ",\"previous\":{\"sites\":[],\"policies\":[],\"slaClasses\":[]},\"previousLocalChanges\":0,"
+                    + "\"at\":\"2026-11-23T10:00:00Z\",\"deadline\":\"2026-11-23T10:02:00Z\"}").getBytes(StandardCharsets.UTF_8));
+            store.append(RecordType.CONFIG_COMMIT, "{\"version\":3,\"at\":\"2026-11-23T10:00:05Z\"}".getBytes(StandardCharsets.UTF_8));
+            FederationState s = FederationJournal.open(store, file).state();
+            assertEquals(3, s.appliedVersion());
+            assertEquals(List.of(new SlaClass("gold", 50, 1, 10)), s.committed().orElseThrow().slaClasses());
+        }
+        try (StateStore store = store()) {
+            SlaClass gold = FederationJournal.open(store, file).state().committed().orElseThrow().slaClasses().getFirst();
+            assertEquals(OptionalInt.empty(), gold.probeIntervalMs(), "from the state file too");
+            assertEquals(OptionalInt.empty(), gold.detectMultiplier());
         }
     }
 }

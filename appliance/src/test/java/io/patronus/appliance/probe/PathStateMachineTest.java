@@ -12,6 +12,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -22,6 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PathStateMachineTest {
     private static final Duration INTERVAL = Duration.ofMillis(100);
     private static final SlaClass SLA = new SlaClass("default", 150, 10, 30);
+    /** A class no loss can miss, so that a long loss streak tests the DOWN rule alone. */
+    private static final SlaClass ANY_LOSS = new SlaClass("any-loss", 150, 100, 30);
 
     /** Drives one path: a fake clock, an estimator and the machine, recording every transition. */
     static final class Driver {
@@ -34,10 +37,14 @@ class PathStateMachineTest {
         private final long interval;
         long probes;
 
-        Driver(ProbeSettings settings, Duration interval, SlaClass sla) {
+        Driver(ProbeSettings settings, Duration interval, int detectMultiplier, SlaClass sla) {
             this.interval = interval.toNanos();
             this.estimator = new PathEstimator(settings.lossWindow(), settings.rttWindow());
-            this.machine = new PathStateMachine(settings, interval, sla, clock);
+            this.machine = new PathStateMachine(settings, interval, detectMultiplier, sla, clock);
+        }
+
+        Driver(ProbeSettings settings, Duration interval, SlaClass sla) {
+            this(settings, interval, ProbeTarget.DEFAULT_DETECT_MULTIPLIER, sla);
         }
 
         Driver() {
@@ -121,6 +128,76 @@ class PathStateMachineTest {
     }
 
     @Test
+    void multiplierFive_upAfterFiveReplies_downAfterFiveLostProbes() {
+        Driver d = new Driver(ProbeSettings.defaults(), INTERVAL, 5, ANY_LOSS);
+        d.good(4);
+        assertEquals(PathStatus.UNKNOWN, d.machine.status());
+        d.good(1);
+        assertEquals(PathStatus.UP, d.machine.status());
+        assertTrue(d.machine.reason().startsWith("5 replies in a row"), d.machine.reason());
+
+        d.good(20);
+        long firstLostSent = d.clock.nanos() + INTERVAL.toNanos() - 10 * 1_000_000L; // the next probe, after this reply's 10 ms
+        d.lost(4);
+        assertEquals(PathStatus.UP, d.machine.status(), "four lost probes are not enough");
+        d.lost(1);
+        assertEquals(PathStatus.DOWN, d.machine.status());
+        assertEquals("5 probes lost in a row (seq 26-30, sent over 400 ms)", d.machine.reason());
+        assertEquals(Duration.ofMillis(500), Duration.ofNanos(d.clock.nanos() - firstLostSent), "5 x the interval");
+    }
+
+    @Test
+    void detectionTime_multiplierTimesInterval() {
+        for (int multiplier : new int[] {1, 2, 3, 7, 50}) {
+            for (Duration interval : List.of(Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(1))) {
+                Driver d = new Driver(ProbeSettings.defaults(), interval, multiplier, ANY_LOSS);
+                d.good(multiplier + 20);
+                long firstLostSent = d.clock.nanos() + interval.toNanos() - 10 * 1_000_000L;
+                int lost = 0;
+                while (d.machine.status() != PathStatus.DOWN) {
+                    d.lost(1);
+                    lost++;
+                }
+                assertEquals(multiplier, lost, multiplier + " x " + interval);
+                assertEquals(interval.multipliedBy(multiplier), Duration.ofNanos(d.clock.nanos() - firstLostSent),
+                        multiplier + " x " + interval);
+            }
+        }
+    }
+
+    @Test
+    void update_multiplierRaisedDuringALossStreak_downWaitsForTheNewMultiplier() {
+        Driver d = new Driver(ProbeSettings.defaults(), INTERVAL, 3, ANY_LOSS);
+        d.good(20);
+        d.lost(2);
+        d.machine.update(INTERVAL, 5, ANY_LOSS);
+        d.lost(2);
+        assertEquals(PathStatus.UP, d.machine.status(), "4 lost: the old multiplier of 3 no longer counts");
+        assertEquals(0, d.machine.flaps());
+        d.lost(1);
+        assertEquals(PathStatus.DOWN, d.machine.status());
+        assertTrue(d.machine.reason().startsWith("5 probes lost in a row"), d.machine.reason());
+    }
+
+    @Test
+    void update_statusStreaksAndSinceCarryOver() {
+        Driver d = new Driver();
+        d.good(20);
+        var since = d.machine.since();
+        d.machine.update(Duration.ofMillis(50), 4, new SlaClass("tight", 100, 5, 20));
+        assertEquals(PathStatus.UP, d.machine.status());
+        assertEquals(since, d.machine.since());
+        assertEquals(4, d.machine.detectMultiplier());
+    }
+
+    @Test
+    void construct_multiplierOutOfRange_refusedNamingIt() {
+        ProbeException e = assertThrows(ProbeException.class,
+                () -> new PathStateMachine(ProbeSettings.defaults(), INTERVAL, 51, SLA, new FakeProbeClock()));
+        assertEquals("detect multiplier must be between 1 and 50, was 51", e.getMessage());
+    }
+
+    @Test
     void lossStreak_brokenByAReply_neverDown() {
         Driver d = new Driver();
         d.good(5);
@@ -136,7 +213,7 @@ class PathStateMachineTest {
         // Extra probes while a reply is overdue: three losses within 50 ms are not three intervals of silence.
         FakeProbeClock clock = new FakeProbeClock();
         PathEstimator e = new PathEstimator();
-        PathStateMachine m = new PathStateMachine(ProbeSettings.defaults(), INTERVAL, SLA, clock);
+        PathStateMachine m = new PathStateMachine(ProbeSettings.defaults(), INTERVAL, 3, SLA, clock);
         for (int i = 0; i < 3; i++) {
             e.sent(e.nextSeq(), clock.nanos());
             e.reply((int) (e.nextSeq() - 1), clock.nanos(), 0, 0, clock.nanos() + 1_000_000);

@@ -133,6 +133,27 @@ class ProberLoopbackTest {
         assertTrue(fresh.sent() < after.sent(), "new session: " + fresh);
     }
 
+    /** Regression: a shorter interval used to wait in the queue until the old, later wake-up of the path. */
+    @Test
+    void setTargets_intervalShortenedFrom5sTo50ms_fasterProbingStartsAtOnceWithTheSameMeasurements() throws Exception {
+        ProbeReflector reflector = opened(ProbeReflector.start(new InetSocketAddress("127.0.0.1", 0), Map.of()));
+        InetSocketAddress at = reflector.localAddress();
+        Prober prober = opened(Prober.builder().build().start());
+        InetSocketAddress local = new InetSocketAddress("127.0.0.1", 0);
+        prober.setTargets(List.of(new ProbeTarget("a", "fiber", local, at, 0, Duration.ofSeconds(5), 3, SLA)));
+        await(() -> prober.report("a").map(PathReport::received).orElse(0L) == 1, Duration.ofSeconds(10), "first reply");
+        PathReport before = prober.report("a").orElseThrow();
+
+        SlaClass voice = new SlaClass("voice", 150, 10, 30, java.util.OptionalInt.of(50), java.util.OptionalInt.of(4));
+        prober.setTargets(List.of(new ProbeTarget("a", "fiber", local, at, 0, Duration.ofMillis(50), 4, voice)));
+        long took = await(() -> prober.report("a").orElseThrow().received() >= before.received() + 5, Duration.ofSeconds(3),
+                "5 more replies");
+
+        assertTrue(took < 2_000_000_000L, "5 probes at 50 ms, not a wait for the old 5 s cadence: " + took / 1_000_000 + " ms");
+        assertEquals(1, prober.stats().paths(), "the same session");
+        assertTrue(prober.report("a").orElseThrow().sent() > before.sent(), "counters carried on, not restarted");
+    }
+
     @Test
     void setTargets_duplicateIdsOrClosed_rejected() {
         Prober prober = opened(Prober.builder().build());

@@ -3,6 +3,8 @@ package io.patronus.appliance.probe;
 import io.patronus.model.PathStatus;
 import io.patronus.model.SlaClass;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.function.LongPredicate;
 import java.util.function.LongToDoubleFunction;
@@ -42,12 +45,15 @@ class ProberSimulationTest {
         private final LongToDoubleFunction rttMs;
         long sent;
         PathReport report;
+        private long wake;
 
         Simulation(ProbeSettings settings, SlaClass sla, LongPredicate lost, LongToDoubleFunction rttMs) {
+            this(settings, target(INTERVAL, ProbeTarget.DEFAULT_DETECT_MULTIPLIER, sla), lost, rttMs);
+        }
+
+        Simulation(ProbeSettings settings, ProbeTarget t, LongPredicate lost, LongToDoubleFunction rttMs) {
             this.lost = lost;
             this.rttMs = rttMs;
-            ProbeTarget t = new ProbeTarget("fiber:b", "fiber", new InetSocketAddress("127.0.0.1", 0),
-                    new InetSocketAddress("127.0.0.1", 51900), 0, INTERVAL, sla);
             session = new PathSession(1, t, settings, clock, start, new PathSession.Sink() {
                 @Override
                 public void report(PathReport r) {
@@ -60,6 +66,14 @@ class ProberSimulationTest {
                     changeNanos.add(clock.nanos());
                 }
             });
+            wake = session.wakeAt;
+        }
+
+        /** The path's target changes while it runs, as {@link Prober} applies it (an earlier send wakes it now). */
+        void update(ProbeTarget t) {
+            if (session.update(t)) {
+                wake = clock.nanos();
+            }
         }
 
         private PathSession.SendResult send(PathSession s, byte[] packet) {
@@ -75,10 +89,9 @@ class ProberSimulationTest {
             return PathSession.SendResult.SENT;
         }
 
-        /** Runs until {@code duration} after the start. */
+        /** Runs until {@code duration} after the start (from where the last run ended). */
         Simulation run(Duration duration) {
             long end = start + duration.toNanos();
-            long wake = session.wakeAt;
             for (int guard = 0; guard < 10_000_000; guard++) {
                 long next = replies.isEmpty() ? wake : Math.min(wake, replies.peek()[0]);
                 if (next > end) {
@@ -106,6 +119,12 @@ class ProberSimulationTest {
         long degradeds() {
             return changes.stream().filter(c -> c.to() == PathStatus.DEGRADED).count();
         }
+    }
+
+    /** The simulated path, probed every {@code interval} and DOWN after {@code detectMultiplier} lost probes. */
+    static ProbeTarget target(Duration interval, int detectMultiplier, SlaClass sla) {
+        return new ProbeTarget("fiber:b", "fiber", new InetSocketAddress("127.0.0.1", 0),
+                new InetSocketAddress("127.0.0.1", 51900), 0, interval, detectMultiplier, sla);
     }
 
     private static LongPredicate randomLoss(long seed, double p) {
@@ -192,10 +211,16 @@ class ProberSimulationTest {
     }
 
     private static long[] blackholeDetection(ProbeSettings settings, int runs) {
+        return blackholeDetection(settings, INTERVAL, ProbeTarget.DEFAULT_DETECT_MULTIPLIER, runs);
+    }
+
+    /** Blackholes starting at a random point of a probe interval: how long after its start each path went DOWN, sorted. */
+    private static long[] blackholeDetection(ProbeSettings settings, Duration interval, int detectMultiplier, int runs) {
         long[] detection = new long[runs];
         for (int seed = 0; seed < runs; seed++) {
-            long blackholeAt = 10_000 * MS + new Random(seed).nextLong(100 * MS);
-            Simulation s = new Simulation(settings, SLA, at -> at >= blackholeAt, at -> 1).run(Duration.ofSeconds(12));
+            long blackholeAt = 10_000 * MS + new Random(seed).nextLong(interval.toNanos());
+            Simulation s = new Simulation(settings, target(interval, detectMultiplier, SLA), at -> at >= blackholeAt, at -> 1)
+                    .run(Duration.ofSeconds(12));
             assertEquals(List.of(PathStatus.UP, PathStatus.DOWN), s.changes.stream().map(StateChange::to).toList());
             detection[seed] = s.changeNanos.get(1) - (s.start + blackholeAt);
         }
@@ -302,5 +327,92 @@ class ProberSimulationTest {
         Simulation s = new Simulation(ProbeSettings.defaults(), SLA, at -> at >= 5_000 * MS, at -> 1).run(Duration.ofSeconds(65));
         // 50 probes before, a handful of extra ones while it goes down, then the plain 10/s
         assertTrue(s.sent <= 650 + 10, "sent " + s.sent);
+    }
+
+    // ---- probe interval and detect multiplier of the path's SLA class -----------------------------------------------
+
+    @Test
+    void classProbedEvery50ms_sendsTwiceAsManyProbesAsOneEvery100ms() {
+        SlaClass fast = new SlaClass("voice", 150, 10, 30, OptionalInt.of(50), OptionalInt.empty());
+        Simulation at50 = new Simulation(ProbeSettings.defaults(), target(Duration.ofMillis(50), 3, fast), at -> false, at -> 20)
+                .run(Duration.ofMillis(59_975));
+        Simulation at100 = new Simulation(ProbeSettings.defaults(), target(INTERVAL, 3, SLA), at -> false, at -> 20)
+                .run(Duration.ofMillis(59_975));
+
+        assertEquals(1200, at50.sent);
+        assertEquals(600, at100.sent);
+        assertEquals(PathStatus.UP, at50.report.status());
+    }
+
+    /** Without extra probes, DOWN comes {@code multiplier} intervals after the first lost probe, give or take an interval. */
+    @ParameterizedTest(name = "every {0} ms, {1} lost in a row")
+    @CsvSource({"50, 3", "100, 3", "100, 5", "50, 6", "200, 2"})
+    void blackholeWithoutExtraProbes_detectedAfterMultiplierTimesInterval(long intervalMs, int multiplier) {
+        Duration interval = Duration.ofMillis(intervalMs);
+        long[] d = blackholeDetection(ProbeSettings.defaults().withBursts(false), interval, multiplier, 50);
+
+        // The first lost probe goes out within an interval of the blackhole; the last one times out one interval after
+        // it is sent (the timeout's floor on a 1 ms path), multiplier - 1 intervals after the first.
+        assertTrue(d[0] >= multiplier * intervalMs * MS && d[d.length - 1] <= (multiplier + 1) * intervalMs * MS + MS,
+                Arrays.toString(d));
+    }
+
+    @Test
+    void blackholeWithExtraProbes_classAt50ms_detectedInAboutHalfTheTimeOfOneAt100ms() {
+        long[] at50 = blackholeDetection(ProbeSettings.defaults(), Duration.ofMillis(50), 3, 100);
+        long[] at100 = blackholeDetection(ProbeSettings.defaults(), INTERVAL, 3, 100);
+
+        double ratio = at50[at50.length / 2] / (double) at100[at100.length / 2];
+        assertTrue(ratio > 0.4 && ratio < 0.6, "median " + at50[at50.length / 2] / MS + " ms vs " + at100[at100.length / 2] / MS + " ms");
+    }
+
+    @Test
+    void classChangedAtRunTime_probesAtTheNewIntervalAndKeepsMeasurementsAndStatus() {
+        Simulation s = new Simulation(ProbeSettings.defaults(), target(INTERVAL, 3, SLA), at -> false, at -> 20)
+                .run(Duration.ofMillis(29_940));
+        PathReport before = s.report;
+        assertEquals(300, s.sent);
+        assertEquals(PathStatus.UP, before.status());
+
+        SlaClass faster = new SlaClass("default", 150, 10, 30, OptionalInt.of(50), OptionalInt.of(5));
+        s.update(target(Duration.ofMillis(50), 5, faster));
+
+        assertEquals(before.sent(), s.report.sent(), "the same probes and replies: nothing measured is reset");
+        assertEquals(before.received(), s.report.received());
+        assertEquals(before.rttMs(), s.report.rttMs());
+        assertEquals(before.since(), s.report.since(), "still UP since the same moment");
+        assertEquals(5, s.session.machine().detectMultiplier());
+
+        s.run(Duration.ofMillis(59_940));
+        assertEquals(300 + 600, s.sent, "30 s more at 20 probes per second, from 50 ms after the last probe at 100 ms");
+        assertEquals(List.of(PathStatus.UP), s.changes.stream().map(StateChange::to).toList(), "no transition on the way");
+        assertEquals(before.since(), s.report.since());
+    }
+
+    @Test
+    void classChangedAtRunTime_downNeedsTheNewMultiplierOfLostProbes() {
+        long blackholeAt = 20_000 * MS + 5 * MS; // just after a probe at the new 50 ms cadence
+        Simulation s = new Simulation(ProbeSettings.defaults().withBursts(false), target(INTERVAL, 3, SLA),
+                at -> at >= blackholeAt, at -> 1).run(Duration.ofSeconds(10));
+        s.update(target(Duration.ofMillis(50), 5, new SlaClass("default", 150, 10, 30, OptionalInt.of(50), OptionalInt.of(5))));
+
+        s.run(Duration.ofSeconds(21));
+
+        StateChange down = s.changes.stream().filter(c -> c.to() == PathStatus.DOWN).findFirst().orElseThrow();
+        assertTrue(down.reason().startsWith("5 probes lost in a row"), down.reason());
+        long detection = s.changeNanos.get(s.changes.indexOf(down)) - s.start - blackholeAt;
+        assertTrue(detection >= 250 * MS && detection <= 300 * MS, "5 x 50 ms, was " + detection / MS + " ms");
+    }
+
+    @Test
+    void intervalShortened_nextProbeOneNewIntervalAfterTheLastOneSent() {
+        Simulation s = new Simulation(ProbeSettings.defaults(), target(Duration.ofSeconds(2), 3, SLA), at -> false, at -> 1)
+                .run(Duration.ofMillis(10));
+        assertEquals(1, s.sent, "the first probe went out at the start; the next is due in 2 s");
+
+        s.update(target(Duration.ofMillis(50), 3, SLA));
+        s.run(Duration.ofMillis(60));
+
+        assertEquals(2, s.sent, "due 50 ms after the first, not 2 s");
     }
 }

@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * A real appliance for integration tests: the production wiring ({@link Appliance#start}) on a free port of
@@ -30,13 +31,18 @@ public final class RunningAppliance implements AutoCloseable {
     }
 
     public static RunningAppliance start(Path dataDir, Map<String, String> extraEnv) {
+        return start(dataDir, extraEnv, c -> c);
+    }
+
+    /** With the loaded configuration changed by {@code adjust} (file-only settings: {@code c.withSlaClasses(...)}). */
+    public static RunningAppliance start(Path dataDir, Map<String, String> extraEnv, UnaryOperator<ApplianceConfig> adjust) {
         Map<String, String> env = new HashMap<>(extraEnv);
         env.put("PATRONUS_DATA_DIR", dataDir.toString());
         env.putIfAbsent("PATRONUS_API_PORT", "0");
         env.putIfAbsent("PATRONUS_API_HOST", "127.0.0.1");
         // Tests run as root: without this, auto mode would start wireguard-go in the host's own namespace.
         env.putIfAbsent("PATRONUS_DATA_PLANE_MODE", "memory");
-        ApplianceConfig config = ConfigLoader.load(Optional.empty(), env);
+        ApplianceConfig config = adjust.apply(ConfigLoader.load(Optional.empty(), env));
         Appliance a = Appliance.start(config, Clock.systemUTC());
         return new RunningAppliance(a, a.generatedAdminPassword().orElse(null));
     }

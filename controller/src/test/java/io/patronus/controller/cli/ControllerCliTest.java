@@ -153,6 +153,33 @@ class ControllerCliTest {
     }
 
     @Test
+    void configSet_slaClassProbeFields_reachTheBundle_andOneOutOfRangeIsRefusedNamingIt() throws IOException {
+        assertEquals(0, cli("sites", "create", "cli-9", "--group", "voice", "--lan", "10.59.0.0/16").code());
+        FakeAppliance a = new FakeAppliance(fleet, "PAT-CLI-9");
+        a.enrol(fleet.token("cli-9"));
+        Path file = dir.resolve("voice.yaml");
+        Files.writeString(file, """
+                policies: []
+                slaClasses:
+                  - {name: voice, maxLatencyMs: 80, maxLossPct: 1, maxJitterMs: 10, probeIntervalMs: 50, detectMultiplier: 4}
+                """);
+        Run set = cli("config", "set", "--group", "voice", "--file", file.toString());
+        assertEquals(0, set.code(), set.toString());
+        assertEquals(List.of(new io.patronus.model.SlaClass("voice", 80, 1, 10, java.util.OptionalInt.of(50),
+                java.util.OptionalInt.of(4))), a.bundle().config().slaClasses());
+        Run get = cli("config", "get", "--group", "voice");
+        assertTrue(get.out().contains("\"probeIntervalMs\" : 50"), get.out());
+
+        Files.writeString(file, """
+                slaClasses:
+                  - {name: voice, maxLatencyMs: 80, maxLossPct: 1, maxJitterMs: 10, probeIntervalMs: 5}
+                """);
+        Run bad = cli("config", "set", "--group", "voice", "--file", file.toString());
+        assertTrue(bad.code() != 0, bad.toString());
+        assertTrue(bad.err().contains("slaClasses[0].probeIntervalMs") && bad.err().contains("between 10 and 10000"), bad.toString());
+    }
+
+    @Test
     void eventsAndAudit_listedAsTables() {
         assertEquals(0, cli("sites", "create", "cli-3", "--lan", "10.53.0.0/16").code());
         FakeAppliance a = new FakeAppliance(fleet, "PAT-CLI-3");

@@ -122,6 +122,36 @@ class StoreRecoveryTest {
         }
     }
 
+    /**
+     * Group configurations written before SLA classes had a probe interval and detect multiplier, in a checkpoint and
+     * in a logged change after it, load with neither: their appliances keep the failover defaults.
+     */
+    @Test
+    void open_slaClassesStoredBeforeProbeFields_loadWithoutThem() throws IOException {
+        Files.createDirectories(dir);
+        String oldClass = "{\"name\":\"gold\",\"maxLatencyMs\":50.0,\"maxLossPct\":1.0,\"maxJitterMs\":10.0}";
+        String oldGroup = "{\"name\":\"retail\",\"currentRevision\":1,\"revisions\":{\"1\":{\"policies\":[],\"slaClasses\":["
+                + oldClass + "]}},\"updatedAt\":\"2026-01-01T00:00:00Z\"}";
+        new Snapshot(2, 0, Map.of("groups", Map.of("retail", oldGroup))).write(dir); // the schema of that time
+        StoreOptions options = StoreOptions.of(dir, 1 << 20, Clock.systemUTC());
+        try (io.patronus.wal.WriteAheadLog wal = io.patronus.wal.WriteAheadLog.open(options.wal())) {
+            wal.append(io.patronus.wal.RecordType.STATE_MUTATION, ("{\"ops\":[{\"op\":\"group.put\",\"group\":"
+                    + oldGroup.replace("retail", "branch") + "}],\"actor\":\"admin\",\"at\":\"2026-01-01T00:00:00Z\"}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        try (ControllerStore store = ControllerStore.open(options)) {
+            assertEquals(1, store.replayedAtOpen());
+            for (String group : List.of("retail", "branch")) {
+                io.patronus.model.SlaClass gold = store.group(OrganisationRecord.FIRST, group).orElseThrow().current()
+                        .slaClasses().getFirst();
+                assertEquals(new io.patronus.model.SlaClass("gold", 50, 1, 10), gold, group);
+                assertEquals(java.util.OptionalInt.empty(), gold.probeIntervalMs(), group);
+                assertEquals(java.util.OptionalInt.empty(), gold.detectMultiplier(), group);
+            }
+        }
+    }
+
     @Test
     void open_directoryInUse_refusedNamingIt() {
         try (ControllerStore store = ControllerStore.open(StoreOptions.of(dir, 1 << 20, Clock.systemUTC()))) {
