@@ -92,9 +92,12 @@ final class ControllerClient implements AutoCloseable {
         return Optional.of(decode(r, SignedEnvelope.class, "GET /v1/device/config"));
     }
 
-    /** {@code POST /v1/device/status}. */
-    void status(DeviceStatus status) {
-        post("/v1/device/status", status, JsonNode.class);
+    /**
+     * {@code POST /v1/device/status}; returns whether the controller asks for the observed configuration in the next
+     * report (it holds none for this appliance: a new or restored controller store).
+     */
+    boolean status(DeviceStatus status) {
+        return post("/v1/device/status", status, JsonNode.class).path("observedConfigWanted").asBoolean(false);
     }
 
     /** {@code POST /v1/device/keys}: a key rotation step. */

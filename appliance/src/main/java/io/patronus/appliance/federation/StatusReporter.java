@@ -37,6 +37,14 @@ final class StatusReporter {
     private final AtomicBoolean queued = new AtomicBoolean();
     private volatile long delivered;
     private volatile boolean stopped;
+    // The observed configuration (all sites and policies: ~250 bytes a site) goes with a report only when it changed
+    // since the controller last received it, the controller asks for it, or OBSERVED_REFRESH has passed; otherwise a
+    // heartbeat is a few hundred bytes. Sender thread only.
+    private String deliveredObservedDigest = "";
+    private Instant deliveredObservedAt = Instant.MIN;
+    private boolean observedWanted = true;
+    /** How often the observed configuration is sent even unchanged: a controller restored from a backup catches up. */
+    static final java.time.Duration OBSERVED_REFRESH = java.time.Duration.ofMinutes(10);
 
     StatusReporter(Supplier<ControllerClient> client, FederationJournal journal, ConfigAgent agent, StateStore store,
                    PathMonitor monitor, java.util.function.Supplier<List<SlaClass>> slaClasses, FederationHealth health, Clock clock, ExecutorService sender) {
@@ -72,14 +80,23 @@ final class StatusReporter {
         }
         Instant takenAt = clock.instant();
         DeviceStatus status;
+        String observedDigest;
         try {
-            status = snapshot(takenAt);
+            BundleConfig observed = observed();
+            observedDigest = digest(observed);
+            boolean withObserved = observedWanted || !observedDigest.equals(deliveredObservedDigest)
+                    || !takenAt.isBefore(deliveredObservedAt.plus(OBSERVED_REFRESH));
+            status = snapshot(takenAt, withObserved ? Optional.of(observed) : Optional.empty());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "federation: cannot build the status report: " + e, e);
             return;
         }
         try {
-            client.get().status(status);
+            observedWanted = client.get().status(status);
+            if (status.observedConfig().isPresent()) {
+                deliveredObservedDigest = observedDigest;
+                deliveredObservedAt = takenAt;
+            }
         } catch (FederationException e) {
             if (stopped) {
                 return; // the client was closed under the report: the appliance is stopping
@@ -105,7 +122,21 @@ final class StatusReporter {
         return delivered;
     }
 
-    DeviceStatus snapshot(Instant at) {
+    /** What this appliance runs now, as the controller compares it with what it published (drift). */
+    BundleConfig observed() {
+        return new BundleConfig(store.sites(), store.policies(), slaClasses.get());
+    }
+
+    private static String digest(BundleConfig c) {
+        try {
+            byte[] json = io.patronus.model.Json.mapper().writeValueAsBytes(c);
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(json));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot digest the observed configuration: " + e.getMessage(), e);
+        }
+    }
+
+    DeviceStatus snapshot(Instant at, Optional<BundleConfig> observed) {
         FederationState s = journal.state();
         int up = 0;
         int degraded = 0;
@@ -117,8 +148,7 @@ final class StatusReporter {
                 default -> down++; // down, or not measured yet: not known to be up
             }
         }
-        BundleConfig observed = new BundleConfig(store.sites(), store.policies(), slaClasses.get());
         return new DeviceStatus(s.reported(), s.appliedVersion(), s.rejectedVersion(), s.reason(), at,
-                new PathSummary(up, degraded, down), Optional.of(observed), s.localChanges());
+                new PathSummary(up, degraded, down), observed, s.localChanges());
     }
 }

@@ -276,6 +276,38 @@ class FederationEndToEndTest {
     }
 
     @Test
+    void heartbeats_carryTheObservedConfigurationOnlyWhenItChanged_andALocalChangeStillShowsAsDrift() throws Exception {
+        try (ControllerLab lab = new ControllerLab(dir)) {
+            Path b = lab.bootstrap("a1", lab.stageSite("branch-1", 1), lab.controller().caFingerprint());
+            try (Appliance a = Appliance.start(lab.applianceConfig("a1", b, "PAT-1", Duration.ofSeconds(30)), Clock.systemUTC())) {
+                ControllerLab.await(WAIT, () -> lab.call("GET", "/v1/admin/appliances/branch-1", null).has("observedAt")
+                        && fed(a).path("config").path("appliedVersion").asLong() > 0
+                        && !fed(a).path("config").has("pendingVersion"), () -> "" + fed(a));
+                // Settled: after the commit's own report, heartbeats (every second here) stop carrying the configuration.
+                Thread.sleep(2_500);
+                JsonNode settled = lab.call("GET", "/v1/admin/appliances/branch-1", null);
+                String observedAt = settled.path("observedAt").asText();
+                String seen = settled.path("lastSeen").asText();
+                ControllerLab.await(WAIT, () -> !lab.call("GET", "/v1/admin/appliances/branch-1", null).path("lastSeen").asText()
+                        .equals(seen), () -> "heartbeats keep coming");
+                ControllerLab.await(Duration.ofSeconds(3), () -> java.time.Instant.parse(lab.call("GET", "/v1/admin/appliances/branch-1",
+                        null).path("lastSeen").asText()).isAfter(java.time.Instant.parse(seen).plusSeconds(2)), () -> "two more heartbeats");
+                assertEquals(observedAt, lab.call("GET", "/v1/admin/appliances/branch-1", null).path("observedAt").asText(),
+                        "unchanged, the observed configuration was not sent again");
+
+                a.store().createSite(new Site("local-7", "Local 7", "", io.patronus.appliance.testing.Fixtures.randomKey(),
+                        java.util.Map.of("fiber", io.patronus.model.Endpoint.parse("192.0.2.7:51820")),
+                        List.of(io.patronus.model.IpPrefix.parse("10.7.0.0/16")), io.patronus.model.SiteStatus.ACTIVE,
+                        java.time.Instant.now()), "admin");
+                ControllerLab.await(WAIT, () -> !lab.call("GET", "/v1/admin/appliances/branch-1", null).path("observedAt").asText()
+                        .equals(observedAt), () -> "the changed configuration is sent");
+                JsonNode drift = lab.call("GET", "/v1/admin/appliances/branch-1/drift", null);
+                assertTrue(drift.toString().contains("local-7"), drift.toString());
+            }
+        }
+    }
+
+    @Test
     void deviceCertificate_isRenewedOnceRenewAfterIsPast_andTheNewOneIsUsed() throws Exception {
         try (ControllerLab lab = new ControllerLab(dir, Duration.ofMinutes(3))) {
             Path b = lab.bootstrap("a1", lab.stageSite("branch-1", 1), lab.controller().caFingerprint());

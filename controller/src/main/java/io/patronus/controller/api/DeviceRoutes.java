@@ -93,7 +93,10 @@ public final class DeviceRoutes {
         if (a.journalled()) {
             afterStatus.run();
         }
-        return Reply.ok(Map.of("desiredVersion", a.appliance().desiredVersion()));
+        // An appliance sends its observed configuration only when it changed (or every 10 minutes); one the controller
+        // holds none of (a new or restored store) is asked for it, so drift is never silently unknown.
+        return Reply.ok(Map.of("desiredVersion", a.appliance().desiredVersion(),
+                "observedConfigWanted", a.appliance().observedDigest().isEmpty()));
     }
 
     private Reply telemetry(ApiRequest r) {
