@@ -8,10 +8,7 @@ import io.patronus.controller.store.SiteRecord;
 import io.patronus.model.Check;
 import io.patronus.model.ValidationException;
 
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +32,6 @@ import java.util.stream.Collectors;
 public final class OrganisationRoutes {
     /** The prefix of every organisation admin token (the fleet token's is {@code padm_}). */
     public static final String TOKEN_PREFIX = "porg_";
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final int LISTED = 10;
 
     private final ControllerStore store;
@@ -181,12 +177,8 @@ public final class OrganisationRoutes {
             throw ApiException.invalidField(e.field(), e.getMessage());
         }
         String org = scope.target(r, Optional.ofNullable(c.organisation()));
-        byte[] raw = new byte[32];
-        RANDOM.nextBytes(raw);
-        String secret = TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-        byte[] idBytes = new byte[6];
-        RANDOM.nextBytes(idBytes);
-        String id = "atok-" + HexFormat.of().formatHex(idBytes);
+        String secret = io.patronus.controller.enrol.Tokens.secret(TOKEN_PREFIX);
+        String id = io.patronus.controller.enrol.Tokens.id("atok-");
         r.auditTarget("admin-token/" + id);
         AdminTokenRecord created = store.transact(r.auditActor(), tx -> {
             if (tx.store().organisation(org).filter(OrganisationRecord::live).isEmpty()) {

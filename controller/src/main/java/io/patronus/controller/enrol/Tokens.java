@@ -43,12 +43,8 @@ public final class Tokens {
      */
     public Issued create(String siteId, Duration ttl, Optional<String> serial, Predicate<String> visible, String actor,
                          String remote) {
-        byte[] raw = new byte[32];
-        RANDOM.nextBytes(raw);
-        String secret = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-        byte[] idBytes = new byte[6];
-        RANDOM.nextBytes(idBytes);
-        String id = "tok-" + HexFormat.of().formatHex(idBytes);
+        String secret = secret(PREFIX);
+        String id = id("tok-");
         TokenRecord record = store.transact(actor, tx -> {
             SiteRecord site = tx.store().site(siteId).filter(s -> visible.test(s.organisation())).orElseThrow(() ->
                     FleetException.notFound("site " + siteId + " does not exist: stage it first with POST /v1/admin/sites"));
@@ -83,6 +79,20 @@ public final class Tokens {
     }
 
     /** Lower-case hex SHA-256 of a token's UTF-8 text. */
+    /** A new bearer secret: {@code prefix} and 256 random bits in URL-safe base64; only its SHA-256 is ever stored. */
+    public static String secret(String prefix) {
+        byte[] raw = new byte[32];
+        RANDOM.nextBytes(raw);
+        return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    }
+
+    /** A new public identifier for a secret: {@code prefix} and 48 random bits in hex. */
+    public static String id(String prefix) {
+        byte[] raw = new byte[6];
+        RANDOM.nextBytes(raw);
+        return prefix + HexFormat.of().formatHex(raw);
+    }
+
     public static String sha256(String token) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
