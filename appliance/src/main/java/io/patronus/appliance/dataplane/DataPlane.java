@@ -42,6 +42,11 @@ import java.util.function.Supplier;
  * {@code peerKeys} supplier (the controller's bundle): while one of their next-key entries waits for its handover, the
  * devices are read every {@value #HANDOVER_CHECK_MS} ms for its first handshake, so the site's traffic moves to it
  * within that time after the remote switched.
+ *
+ * <p>First handshakes are staggered ({@link io.patronus.appliance.tunnel.HandshakeStagger}): a peer entry whose remote
+ * end initiates is added without a keepalive for up to a second. After every reconcile that leaves such an entry, a
+ * reconcile is scheduled for the moment its deferral ends (one at a time, the earliest), so the keepalive is set then
+ * without waiting for the periodic reconcile; {@link #initiationDeferred} lets the prober keep quiet on those paths.
  */
 public final class DataPlane implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DataPlane.class.getName());
@@ -68,6 +73,8 @@ public final class DataPlane implements AutoCloseable {
     private record Timed(java.time.Instant at, Optional<DeviceState> state) {
     }
     private ScheduledExecutorService scheduler;
+    /** When the reconcile scheduled for the end of a deferral runs; null when none is scheduled. Guarded by this. */
+    private Instant followUpAt;
 
     private DataPlane(WireGuardBackend wireGuard, HostNetwork host, KeyRing keys, Supplier<List<Site>> sites,
                       Supplier<Map<String, PeerKeys>> peerKeys, Supplier<TunnelPlan> plan, String reason, Clock clock) {
@@ -78,7 +85,7 @@ public final class DataPlane implements AutoCloseable {
         this.peerKeys = peerKeys;
         this.reason = reason;
         this.clock = clock;
-        this.reconciler = new TunnelReconciler(wireGuard, host, keys::current, plan);
+        this.reconciler = new TunnelReconciler(wireGuard, host, keys::current, plan, clock);
     }
 
     /** A backend and host network pair, with why it was chosen. */
@@ -165,6 +172,40 @@ public final class DataPlane implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::reconcileQuietly, RECONCILE_INTERVAL.toMillis(), RECONCILE_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::checkHandovers, HANDOVER_CHECK_MS, HANDOVER_CHECK_MS, TimeUnit.MILLISECONDS);
+        // The first reconcile ran before there was a scheduler to follow up on its deferrals.
+        scheduleDeferralFollowUp();
+    }
+
+    /**
+     * Schedules a reconcile for when the earliest running deferral of a first initiation ends, unless one is already
+     * scheduled no later than that. The follow-up schedules the next one if entries still defer, so there is at most
+     * one reconcile per deferral end, never a polling loop.
+     */
+    private synchronized void scheduleDeferralFollowUp() {
+        Optional<Instant> end = reconciler.deferralEnds();
+        if (end.isEmpty() || scheduler == null || scheduler.isShutdown()
+                || (followUpAt != null && !followUpAt.isAfter(end.get()))) {
+            return;
+        }
+        followUpAt = end.get();
+        // One millisecond late rather than early: a follow-up that ran a hair too soon would find the entry still deferring.
+        long delay = Math.max(0, Duration.between(clock.instant(), end.get()).toMillis()) + 1;
+        scheduler.schedule(() -> {
+            synchronized (this) {
+                followUpAt = null;
+            }
+            reconcileQuietly();
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Whether this end holds back its first WireGuard handshake initiation towards {@code siteId} on {@code colour}
+     * right now (its peer entry waits for the remote end to initiate): traffic into that tunnel, probes too, would
+     * initiate all the same. At most {@link io.patronus.appliance.tunnel.HandshakeStagger#DEFERRAL} after the peer
+     * was added. Cheap and lock-free: for a check before every probe.
+     */
+    public boolean initiationDeferred(String siteId, String colour) {
+        return reconciler.initiationDeferred(siteId, colour);
     }
 
     /** Reconciles at once when a rotating peer's next key has completed its first handshake (see the class comment). */
@@ -200,6 +241,7 @@ public final class DataPlane implements AutoCloseable {
         Instant started = clock.instant();
         TunnelReconciler.Report report = reconciler.reconcile();
         lastGoodReconcile = new Instant[] {started, clock.instant()};
+        scheduleDeferralFollowUp();
         return report;
     }
 

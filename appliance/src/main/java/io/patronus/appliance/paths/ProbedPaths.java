@@ -96,6 +96,20 @@ public final class ProbedPaths implements PathProbe, AutoCloseable {
         carrierListeners.add(l);
     }
 
+    /**
+     * Sends no probe on a path while {@code initiationDeferred} (remote site id, colour) is true: the data plane's
+     * {@code DataPlane#initiationDeferred}, for tunnels whose first handshake the other end initiates (a probe would
+     * make this end initiate too). Such a path stays as it is, UNKNOWN before its first probe, losing nothing.
+     */
+    public void holdWhile(java.util.function.BiPredicate<String, String> initiationDeferred) {
+        prober.hold(t -> initiationDeferred.test(remoteSite(t.pathId()), t.colour()));
+    }
+
+    /** The remote site of a path id {@code source:destination:colour} (site ids hold no colon). */
+    static String remoteSite(String pathId) {
+        return pathId.substring(pathId.indexOf(':') + 1, pathId.lastIndexOf(':'));
+    }
+
     /** Starts the prober and, once the LAN interface has an address, the reflector; then follows the site list. */
     public synchronized ProbedPaths start() {
         prober.start();

@@ -8,6 +8,8 @@ import io.patronus.appliance.wg.WgKeyPair;
 import io.patronus.appliance.wg.WireGuardBackend;
 import io.patronus.model.IpPrefix;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,19 +35,34 @@ import java.util.function.Supplier;
  * (a fraction of a second) while a handover is pending, without reconciling everything each time. Rotation of this
  * site's own key: {@link #applyKey} sets the new private key on every interface, changing nothing else.
  *
- * <p>Thread-safety: the public methods are synchronized; call them from any thread.
+ * <p>First handshakes are staggered ({@link HandshakeStagger}): an entry this reconciler adds gets its persistent
+ * keepalive at once only if this site's key is the smaller of the two; otherwise it is added without one, and the
+ * keepalive is set by the first reconcile that finds the entry with a handshake or its deferral over. The desired
+ * keepalive therefore depends on the time: {@link #deferralEnds()} tells the owner when to reconcile again, and a
+ * reconcile during a deferral changes nothing. {@link #initiationDeferred} tells the prober which paths not to probe
+ * meanwhile (a probe would make WireGuard initiate just the same).
+ *
+ * <p>Thread-safety: call any method from any thread. They are synchronized, except {@link #initiationDeferred}, which
+ * reads a snapshot published by the last reconcile so that the prober never waits for a running reconcile.
  */
 public final class TunnelReconciler {
     private static final System.Logger LOG = System.getLogger(TunnelReconciler.class.getName());
-    private static final int KEEPALIVE_SECONDS = 25;
     private final WireGuardBackend wg;
     private final HostNetwork net;
     private final Supplier<WgKeyPair> key;
     private final Supplier<TunnelPlan> planner;
+    private final Clock clock;
     /** What we last asked each peer to be, so that an endpoint learned by roaming is not fought. */
     private final Map<String, Map<String, TunnelPlan.PeerPlan>> applied = new HashMap<>();
     /** Interface to the next keys whose entries wait for their first handshake. */
     private Map<String, Set<String>> awaitingHandover = Map.of();
+    /** Interface to the peer entries that defer their first initiation, with when this reconciler added each. */
+    private final Map<String, Map<String, Instant>> deferring = new HashMap<>();
+    /**
+     * Interface to the sites whose prefix-carrying entry defers, with when it was added: published at the end of each
+     * reconcile for {@link #initiationDeferred}, which the prober calls without taking the reconciler's lock.
+     */
+    private volatile Map<String, Map<String, Instant>> deferringSites = Map.of();
 
     public TunnelReconciler(WireGuardBackend wg, HostNetwork net, WgKeyPair key, Supplier<TunnelPlan> planner) {
         this(wg, net, () -> key, planner);
@@ -53,10 +70,17 @@ public final class TunnelReconciler {
 
     /** @param key the site's key pair in use, read at each reconcile (it changes when the site rotates its key) */
     public TunnelReconciler(WireGuardBackend wg, HostNetwork net, Supplier<WgKeyPair> key, Supplier<TunnelPlan> planner) {
+        this(wg, net, key, planner, Clock.systemUTC());
+    }
+
+    /** @param clock times the deferral of first initiations ({@link HandshakeStagger}) */
+    public TunnelReconciler(WireGuardBackend wg, HostNetwork net, Supplier<WgKeyPair> key, Supplier<TunnelPlan> planner,
+                            Clock clock) {
         this.wg = wg;
         this.net = net;
         this.key = key;
         this.planner = planner;
+        this.clock = clock;
     }
 
     /** What one reconcile changed. */
@@ -70,6 +94,7 @@ public final class TunnelReconciler {
     public synchronized Report reconcile() {
         TunnelPlan plan = planner.get();
         WgKeyPair ownKey = key.get();
+        byte[] ownPublic = ownKey.publicKey();
         Map<String, Set<String>> awaiting = new HashMap<>();
         int created = 0;
         int deleted = 0;
@@ -83,6 +108,7 @@ public final class TunnelReconciler {
             if (current.isEmpty()) {
                 wg.ensureInterface(ip.name());
                 applied.remove(ip.name());
+                deferring.remove(ip.name());
                 created++;
                 current = wg.read(ip.name());
             }
@@ -100,14 +126,28 @@ public final class TunnelReconciler {
                     removed++;
                 }
             }
+            Instant now = clock.instant();
+            Map<String, Instant> wasDeferring = deferring.getOrDefault(ip.name(), Map.of());
+            Map<String, Instant> stillDeferring = new HashMap<>();
+            List<String> startDeferring = new ArrayList<>();
             for (TunnelPlan.PeerPlan want : effective.values()) {
                 Optional<PeerState> have = state.peer(want.publicKey());
+                HandshakeStagger.Keepalive keepalive = HandshakeStagger.keepalive(ownPublic, want.publicKeyBytes(),
+                        have.isEmpty() ? Optional.of(now) : Optional.ofNullable(wasDeferring.get(want.publicKey())),
+                        have.flatMap(PeerState::lastHandshake).isPresent(), now);
+                if (keepalive.deferring()) {
+                    if (have.isEmpty()) {
+                        startDeferring.add(want.publicKey());
+                    } else {
+                        stillDeferring.put(want.publicKey(), wasDeferring.get(want.publicKey()));
+                    }
+                }
                 PeerConfig upsert = PeerConfig.upsert(want.publicKeyBytes(), want.endpoint(), want.allowedIps(),
-                        OptionalInt.of(KEEPALIVE_SECONDS));
+                        OptionalInt.of(keepalive.seconds()));
                 if (have.isEmpty()) {
                     (want.allowedIps().isEmpty() ? losing : gaining).add(upsert);
                     added++;
-                } else if (differs(want, have.get(), before.get(want.publicKey()))) {
+                } else if (differs(want, have.get(), before.get(want.publicKey()), keepalive.seconds())) {
                     (want.allowedIps().isEmpty() ? losing : gaining).add(upsert);
                     updated++;
                 }
@@ -124,6 +164,15 @@ public final class TunnelReconciler {
             }
             applied.put(ip.name(), Map.copyOf(effective));
             net.linkUp(ip.name(), TunnelPlan.MTU);
+            // The deferral counts from when the peer can be reached: configured and its interface up (on a first
+            // reconcile of many peers, configuring them can take a good part of the deferral).
+            Instant reachable = clock.instant();
+            startDeferring.forEach(k -> stillDeferring.put(k, reachable));
+            if (stillDeferring.isEmpty()) {
+                deferring.remove(ip.name());
+            } else {
+                deferring.put(ip.name(), stillDeferring);
+            }
         }
         for (String existing : wg.interfaces()) {
             if (existing.startsWith(TunnelPlan.PREFIX) && !wanted.contains(existing)) {
@@ -132,6 +181,8 @@ public final class TunnelReconciler {
                 deleted++;
             }
         }
+        deferring.keySet().retainAll(wanted);
+        deferringSites = deferringSites(plan);
         awaitingHandover = Map.copyOf(awaiting);
         int routes = reconcileRoutes(plan);
         int rules = reconcileRules(plan);
@@ -165,6 +216,46 @@ public final class TunnelReconciler {
             out.put(p.publicKey(), carries ? p : p.withAllowedIps(List.of()));
         }
         return out;
+    }
+
+    /** Interface to site to when its deferring entry was added, for the entries that carry the site's prefixes. */
+    private Map<String, Map<String, Instant>> deferringSites(TunnelPlan plan) {
+        Map<String, Map<String, Instant>> out = new HashMap<>();
+        for (TunnelPlan.InterfacePlan ip : plan.interfaces()) {
+            Map<String, Instant> entries = deferring.getOrDefault(ip.name(), Map.of());
+            Map<String, TunnelPlan.PeerPlan> carried = applied.getOrDefault(ip.name(), Map.of());
+            Map<String, Instant> sites = new HashMap<>();
+            entries.forEach((k, at) -> {
+                TunnelPlan.PeerPlan p = carried.get(k);
+                if (p != null && !p.allowedIps().isEmpty()) {
+                    sites.put(p.siteId(), at);
+                }
+            });
+            if (!sites.isEmpty()) {
+                out.put(ip.name(), Map.copyOf(sites));
+            }
+        }
+        return Map.copyOf(out);
+    }
+
+    /**
+     * When the earliest running deferral of a first initiation ends: a reconcile then gives that entry its keepalive.
+     * Empty when no entry defers.
+     */
+    public synchronized Optional<Instant> deferralEnds() {
+        return deferring.values().stream().flatMap(m -> m.values().stream()).min(Instant::compareTo)
+                .map(at -> at.plus(HandshakeStagger.DEFERRAL));
+    }
+
+    /**
+     * Whether this end defers its first handshake initiation towards {@code siteId} on {@code colour} right now: the
+     * entry carrying the site's prefixes was added by the last reconciles without a keepalive, has not been seen with
+     * a handshake, and its deferral has not run out. Traffic into that tunnel, a probe too, would make WireGuard
+     * initiate at once and defeat the stagger. Cheap (no device read, no lock): the prober asks before each probe.
+     */
+    public boolean initiationDeferred(String siteId, String colour) {
+        Instant addedAt = deferringSites.getOrDefault(TunnelPlan.interfaceName(colour), Map.of()).get(siteId);
+        return addedAt != null && HandshakeStagger.deferring(addedAt, clock.instant());
     }
 
     /**
@@ -212,11 +303,11 @@ public final class TunnelReconciler {
     }
 
     /**
-     * A live peer is updated only when its allowed IPs differ, or its configured endpoint changed since we last set
-     * it (an endpoint the peer roamed to is kept).
+     * A live peer is updated only when its allowed IPs or its keepalive differ, or its configured endpoint changed
+     * since we last set it (an endpoint the peer roamed to is kept).
      */
-    private static boolean differs(TunnelPlan.PeerPlan want, PeerState have, TunnelPlan.PeerPlan lastApplied) {
-        if (!Set.copyOf(want.allowedIps()).equals(Set.copyOf(have.allowedIps()))) {
+    private static boolean differs(TunnelPlan.PeerPlan want, PeerState have, TunnelPlan.PeerPlan lastApplied, int keepalive) {
+        if (!Set.copyOf(want.allowedIps()).equals(Set.copyOf(have.allowedIps())) || have.persistentKeepalive() != keepalive) {
             return true;
         }
         if (want.endpoint().isEmpty()) {
