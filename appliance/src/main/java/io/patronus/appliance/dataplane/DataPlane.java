@@ -44,9 +44,10 @@ import java.util.function.Supplier;
  * within that time after the remote switched.
  *
  * <p>First handshakes are staggered ({@link io.patronus.appliance.tunnel.HandshakeStagger}): a peer entry whose remote
- * end initiates is added without a keepalive for up to a second. After every reconcile that leaves such an entry, a
- * reconcile is scheduled for the moment its deferral ends (one at a time, the earliest), so the keepalive is set then
- * without waiting for the periodic reconcile; {@link #initiationDeferred} lets the prober keep quiet on those paths.
+ * end initiates is added without a keepalive for up to a second. Every {@value #HANDOVER_CHECK_MS} ms the reconciler
+ * settles the new entries that have completed their first handshake or whose deferral is over (a targeted update of
+ * those peers; no device is read while no entry is new), and {@link #firstHandshakePending} lets the prober keep quiet
+ * on new tunnels until then.
  */
 public final class DataPlane implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DataPlane.class.getName());
@@ -73,8 +74,6 @@ public final class DataPlane implements AutoCloseable {
     private record Timed(java.time.Instant at, Optional<DeviceState> state) {
     }
     private ScheduledExecutorService scheduler;
-    /** When the reconcile scheduled for the end of a deferral runs; null when none is scheduled. Guarded by this. */
-    private Instant followUpAt;
 
     private DataPlane(WireGuardBackend wireGuard, HostNetwork host, KeyRing keys, Supplier<List<Site>> sites,
                       Supplier<Map<String, PeerKeys>> peerKeys, Supplier<TunnelPlan> plan, String reason, Clock clock) {
@@ -172,40 +171,26 @@ public final class DataPlane implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::reconcileQuietly, RECONCILE_INTERVAL.toMillis(), RECONCILE_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::checkHandovers, HANDOVER_CHECK_MS, HANDOVER_CHECK_MS, TimeUnit.MILLISECONDS);
-        // The first reconcile ran before there was a scheduler to follow up on its deferrals.
-        scheduleDeferralFollowUp();
+        scheduler.scheduleWithFixedDelay(this::settleFirstHandshakes, HANDOVER_CHECK_MS, HANDOVER_CHECK_MS, TimeUnit.MILLISECONDS);
     }
 
-    /**
-     * Schedules a reconcile for when the earliest running deferral of a first initiation ends, unless one is already
-     * scheduled no later than that. The follow-up schedules the next one if entries still defer, so there is at most
-     * one reconcile per deferral end, never a polling loop.
-     */
-    private synchronized void scheduleDeferralFollowUp() {
-        Optional<Instant> end = reconciler.deferralEnds();
-        if (end.isEmpty() || scheduler == null || scheduler.isShutdown()
-                || (followUpAt != null && !followUpAt.isAfter(end.get()))) {
-            return;
+    /** Gives new peer entries their keepalive once they have a handshake or their deferral is over (see the class comment). */
+    private void settleFirstHandshakes() {
+        try {
+            reconciler.settleFirstHandshakes();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "first-handshake check failed (the periodic reconcile sets the keepalive): "
+                    + e.getMessage());
         }
-        followUpAt = end.get();
-        // One millisecond late rather than early: a follow-up that ran a hair too soon would find the entry still deferring.
-        long delay = Math.max(0, Duration.between(clock.instant(), end.get()).toMillis()) + 1;
-        scheduler.schedule(() -> {
-            synchronized (this) {
-                followUpAt = null;
-            }
-            reconcileQuietly();
-        }, delay, TimeUnit.MILLISECONDS);
     }
 
     /**
-     * Whether this end holds back its first WireGuard handshake initiation towards {@code siteId} on {@code colour}
-     * right now (its peer entry waits for the remote end to initiate): traffic into that tunnel, probes too, would
-     * initiate all the same. At most {@link io.patronus.appliance.tunnel.HandshakeStagger#DEFERRAL} after the peer
-     * was added. Cheap and lock-free: for a check before every probe.
+     * Whether the tunnel towards {@code siteId} on {@code colour} is new and awaits its first handshake (at most
+     * {@link io.patronus.appliance.tunnel.HandshakeStagger#PROBE_HOLD}): a probe would make this end initiate, or wait
+     * inside WireGuard for the handshake. Cheap and lock-free: for a check before every probe.
      */
-    public boolean initiationDeferred(String siteId, String colour) {
-        return reconciler.initiationDeferred(siteId, colour);
+    public boolean firstHandshakePending(String siteId, String colour) {
+        return reconciler.firstHandshakePending(siteId, colour);
     }
 
     /** Reconciles at once when a rotating peer's next key has completed its first handshake (see the class comment). */
@@ -241,7 +226,6 @@ public final class DataPlane implements AutoCloseable {
         Instant started = clock.instant();
         TunnelReconciler.Report report = reconciler.reconcile();
         lastGoodReconcile = new Instant[] {started, clock.instant()};
-        scheduleDeferralFollowUp();
         return report;
     }
 

@@ -97,12 +97,13 @@ public final class ProbedPaths implements PathProbe, AutoCloseable {
     }
 
     /**
-     * Sends no probe on a path while {@code initiationDeferred} (remote site id, colour) is true: the data plane's
-     * {@code DataPlane#initiationDeferred}, for tunnels whose first handshake the other end initiates (a probe would
-     * make this end initiate too). Such a path stays as it is, UNKNOWN before its first probe, losing nothing.
+     * Sends no probe on a path while {@code held} (remote site id, colour) is true: the data plane's
+     * {@code DataPlane#firstHandshakePending}, for new tunnels that have not completed their first handshake (a probe
+     * would initiate one, or wait for it inside WireGuard). Such a path stays as it is, UNKNOWN before its first
+     * probe, losing nothing.
      */
-    public void holdWhile(java.util.function.BiPredicate<String, String> initiationDeferred) {
-        prober.hold(t -> initiationDeferred.test(remoteSite(t.pathId()), t.colour()));
+    public void holdWhile(java.util.function.BiPredicate<String, String> held) {
+        prober.hold(t -> held.test(remoteSite(t.pathId()), t.colour()));
     }
 
     /** The remote site of a path id {@code source:destination:colour} (site ids hold no colon). */

@@ -227,8 +227,8 @@ public final class Prober implements AutoCloseable {
      * Sends no probe on a path while {@code hold} is true for its target: asked on the loop thread whenever the path
      * has something to do and every 50 ms while it holds, so it must be cheap and never block. A held path keeps its
      * status (UNKNOWN before its first probe) and counts nothing as sent or lost; it probes as soon as the hold ends.
-     * For the data plane's first-handshake stagger: a probe into a tunnel whose first initiation this end defers
-     * would make WireGuard initiate at once.
+     * For new tunnels that have not completed their first handshake: a probe would make WireGuard initiate one (or
+     * wait inside WireGuard for it, and count the wait as round-trip time).
      */
     public void hold(Predicate<ProbeTarget> hold) {
         this.hold = Objects.requireNonNull(hold, "hold");

@@ -35,6 +35,15 @@ import java.util.Optional;
  * initiation and the initiator's are both in flight at once, i.e. if the initiator's lands within one trip time of
  * the end of the deferral.
  *
+ * <h2>Probes wait for the first handshake</h2>
+ * A new tunnel's paths are not probed until its entry has completed a handshake, for at most {@link #PROBE_HOLD} (2
+ * s) after the entry was added, at both ends. At the deferring end a probe would make WireGuard initiate at once, and
+ * the initiations could cross again. At the initiating end a probe sent before the handshake waits inside WireGuard
+ * until one completes, which takes up to the other end's deferral when this end's first initiation was dropped; its
+ * round trip then counts that wait, and a first RTT of a second or more made new paths DEGRADED, and moved traffic,
+ * at start (the lab failover test). Two seconds cover the deferral plus a second of difference between the moments
+ * the two ends added each other; past them a tunnel without a handshake is probed (and found DOWN) as before.
+ *
  * <p>Only entries this reconciler added itself defer, and only while they have neither a handshake nor an elapsed
  * deferral: an entry found on the device (after an appliance restart) keeps or gets its keepalive, and an entry that
  * stopped deferring never defers again, so a settled peer is never reconfigured. Equal keys (a misconfiguration: two
@@ -47,6 +56,8 @@ public final class HandshakeStagger {
     public static final int KEEPALIVE_SECONDS = 25;
     /** How long the end with the larger key waits for the initiator's handshake before it initiates itself. */
     public static final Duration DEFERRAL = Duration.ofSeconds(1);
+    /** How long, at most, a new tunnel's paths wait for its first handshake before they are probed. */
+    public static final Duration PROBE_HOLD = Duration.ofSeconds(2);
 
     private HandshakeStagger() {
     }
@@ -90,6 +101,15 @@ public final class HandshakeStagger {
      * ends it: a deferral must never outlast its second because the wall clock jumped.
      */
     static boolean deferring(Instant addedAt, Instant now) {
-        return !now.isBefore(addedAt) && now.isBefore(addedAt.plus(DEFERRAL));
+        return within(addedAt, DEFERRAL, now);
+    }
+
+    /** Whether the probe hold of an entry added at {@code addedAt} still runs at {@code now} (same clock rule). */
+    static boolean holding(Instant addedAt, Instant now) {
+        return within(addedAt, PROBE_HOLD, now);
+    }
+
+    private static boolean within(Instant start, Duration length, Instant now) {
+        return !now.isBefore(start) && now.isBefore(start.plus(length));
     }
 }

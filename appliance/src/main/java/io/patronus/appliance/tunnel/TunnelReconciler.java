@@ -36,14 +36,16 @@ import java.util.function.Supplier;
  * site's own key: {@link #applyKey} sets the new private key on every interface, changing nothing else.
  *
  * <p>First handshakes are staggered ({@link HandshakeStagger}): an entry this reconciler adds gets its persistent
- * keepalive at once only if this site's key is the smaller of the two; otherwise it is added without one, and the
- * keepalive is set by the first reconcile that finds the entry with a handshake or its deferral over. The desired
- * keepalive therefore depends on the time: {@link #deferralEnds()} tells the owner when to reconcile again, and a
- * reconcile during a deferral changes nothing. {@link #initiationDeferred} tells the prober which paths not to probe
- * meanwhile (a probe would make WireGuard initiate just the same).
+ * keepalive at once only if this site's key is the smaller of the two; otherwise it is added without one, and gets it
+ * once the entry has a handshake or its deferral is over. The desired keepalive therefore depends on the time; a
+ * reconcile computes it (so a reconcile during a deferral changes nothing, and one after it sets the keepalive), and
+ * between reconciles {@link #settleFirstHandshakes()}, which the owner calls every few tens of milliseconds, sets it
+ * with a targeted update of that one peer. Every entry it added stays "awaiting its first handshake" until it has one,
+ * for at most {@link HandshakeStagger#PROBE_HOLD}: {@link #firstHandshakePending} tells the prober not to probe those
+ * paths meanwhile.
  *
- * <p>Thread-safety: call any method from any thread. They are synchronized, except {@link #initiationDeferred}, which
- * reads a snapshot published by the last reconcile so that the prober never waits for a running reconcile.
+ * <p>Thread-safety: call any method from any thread. They are synchronized, except {@link #firstHandshakePending},
+ * which reads a published snapshot so that the prober never waits for a running reconcile.
  */
 public final class TunnelReconciler {
     private static final System.Logger LOG = System.getLogger(TunnelReconciler.class.getName());
@@ -56,13 +58,16 @@ public final class TunnelReconciler {
     private final Map<String, Map<String, TunnelPlan.PeerPlan>> applied = new HashMap<>();
     /** Interface to the next keys whose entries wait for their first handshake. */
     private Map<String, Set<String>> awaitingHandover = Map.of();
-    /** Interface to the peer entries that defer their first initiation, with when this reconciler added each. */
-    private final Map<String, Map<String, Instant>> deferring = new HashMap<>();
     /**
-     * Interface to the sites whose prefix-carrying entry defers, with when it was added: published at the end of each
-     * reconcile for {@link #initiationDeferred}, which the prober calls without taking the reconciler's lock.
+     * Interface to the entries this reconciler added that await their first handshake, with when each could first be
+     * reached; an entry leaves at its first handshake or {@link HandshakeStagger#PROBE_HOLD} after it was added.
      */
-    private volatile Map<String, Map<String, Instant>> deferringSites = Map.of();
+    private final Map<String, Map<String, Instant>> awaitingFirst = new java.util.TreeMap<>();
+    /**
+     * The same for the entries that carry their site's prefixes, by interface and site id: what
+     * {@link #firstHandshakePending} reads without taking the lock.
+     */
+    private volatile Map<String, Map<String, Instant>> awaitingSites = Map.of();
 
     public TunnelReconciler(WireGuardBackend wg, HostNetwork net, WgKeyPair key, Supplier<TunnelPlan> planner) {
         this(wg, net, () -> key, planner);
@@ -73,7 +78,7 @@ public final class TunnelReconciler {
         this(wg, net, key, planner, Clock.systemUTC());
     }
 
-    /** @param clock times the deferral of first initiations ({@link HandshakeStagger}) */
+    /** @param clock times the first-handshake deferral and probe hold ({@link HandshakeStagger}) */
     public TunnelReconciler(WireGuardBackend wg, HostNetwork net, Supplier<WgKeyPair> key, Supplier<TunnelPlan> planner,
                             Clock clock) {
         this.wg = wg;
@@ -108,7 +113,7 @@ public final class TunnelReconciler {
             if (current.isEmpty()) {
                 wg.ensureInterface(ip.name());
                 applied.remove(ip.name());
-                deferring.remove(ip.name());
+                awaitingFirst.remove(ip.name());
                 created++;
                 current = wg.read(ip.name());
             }
@@ -127,20 +132,19 @@ public final class TunnelReconciler {
                 }
             }
             Instant now = clock.instant();
-            Map<String, Instant> wasDeferring = deferring.getOrDefault(ip.name(), Map.of());
-            Map<String, Instant> stillDeferring = new HashMap<>();
-            List<String> startDeferring = new ArrayList<>();
+            Map<String, Instant> wasAwaiting = awaitingFirst.getOrDefault(ip.name(), Map.of());
+            Map<String, Instant> stillAwaiting = new HashMap<>();
+            List<String> newEntries = new ArrayList<>();
             for (TunnelPlan.PeerPlan want : effective.values()) {
                 Optional<PeerState> have = state.peer(want.publicKey());
-                HandshakeStagger.Keepalive keepalive = HandshakeStagger.keepalive(ownPublic, want.publicKeyBytes(),
-                        have.isEmpty() ? Optional.of(now) : Optional.ofNullable(wasDeferring.get(want.publicKey())),
-                        have.flatMap(PeerState::lastHandshake).isPresent(), now);
-                if (keepalive.deferring()) {
-                    if (have.isEmpty()) {
-                        startDeferring.add(want.publicKey());
-                    } else {
-                        stillDeferring.put(want.publicKey(), wasDeferring.get(want.publicKey()));
-                    }
+                boolean handshake = have.flatMap(PeerState::lastHandshake).isPresent();
+                Optional<Instant> addedAt = have.isEmpty() ? Optional.of(now) : Optional.ofNullable(wasAwaiting.get(want.publicKey()));
+                HandshakeStagger.Keepalive keepalive = HandshakeStagger.keepalive(ownPublic, want.publicKeyBytes(), addedAt,
+                        handshake, now);
+                if (have.isEmpty()) {
+                    newEntries.add(want.publicKey());
+                } else if (!handshake && addedAt.isPresent() && HandshakeStagger.holding(addedAt.get(), now)) {
+                    stillAwaiting.put(want.publicKey(), addedAt.get());
                 }
                 PeerConfig upsert = PeerConfig.upsert(want.publicKeyBytes(), want.endpoint(), want.allowedIps(),
                         OptionalInt.of(keepalive.seconds()));
@@ -167,11 +171,11 @@ public final class TunnelReconciler {
             // The deferral counts from when the peer can be reached: configured and its interface up (on a first
             // reconcile of many peers, configuring them can take a good part of the deferral).
             Instant reachable = clock.instant();
-            startDeferring.forEach(k -> stillDeferring.put(k, reachable));
-            if (stillDeferring.isEmpty()) {
-                deferring.remove(ip.name());
+            newEntries.forEach(k -> stillAwaiting.put(k, reachable));
+            if (stillAwaiting.isEmpty()) {
+                awaitingFirst.remove(ip.name());
             } else {
-                deferring.put(ip.name(), stillDeferring);
+                awaitingFirst.put(ip.name(), stillAwaiting);
             }
         }
         for (String existing : wg.interfaces()) {
@@ -181,8 +185,8 @@ public final class TunnelReconciler {
                 deleted++;
             }
         }
-        deferring.keySet().retainAll(wanted);
-        deferringSites = deferringSites(plan);
+        awaitingFirst.keySet().retainAll(wanted);
+        publishAwaitingSites();
         awaitingHandover = Map.copyOf(awaiting);
         int routes = reconcileRoutes(plan);
         int rules = reconcileRules(plan);
@@ -218,12 +222,61 @@ public final class TunnelReconciler {
         return out;
     }
 
-    /** Interface to site to when its deferring entry was added, for the entries that carry the site's prefixes. */
-    private Map<String, Map<String, Instant>> deferringSites(TunnelPlan plan) {
+    /**
+     * Gives the entries awaiting their first handshake what they can have now, without a whole reconcile: one that has
+     * completed a handshake or whose deferral is over gets its keepalive, in a targeted update of that peer alone
+     * (update-only: a peer removed meanwhile is not brought back); one with a handshake, or past the probe hold, stops
+     * holding back its paths' probes. Reads only the interfaces that have such entries, and nothing at all when none
+     * has: the owner calls it every few tens of milliseconds.
+     *
+     * @return how many peers got their keepalive
+     */
+    public synchronized int settleFirstHandshakes() {
+        if (awaitingFirst.isEmpty()) {
+            return 0;
+        }
+        byte[] ownPublic = key.get().publicKey();
+        int set = 0;
+        for (var it = awaitingFirst.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Map<String, Instant>> e = it.next();
+            Optional<DeviceState> device = wg.read(e.getKey());
+            Instant now = clock.instant();
+            List<PeerConfig> updates = new ArrayList<>();
+            Map<String, Instant> still = new HashMap<>();
+            for (Map.Entry<String, Instant> entry : e.getValue().entrySet()) {
+                Optional<PeerState> have = device.flatMap(d -> d.peer(entry.getKey()));
+                if (have.isEmpty()) {
+                    continue; // gone from the device: the next reconcile adds it afresh
+                }
+                boolean handshake = have.get().lastHandshake().isPresent();
+                byte[] peerKey = java.util.Base64.getDecoder().decode(entry.getKey());
+                int keepalive = HandshakeStagger.keepalive(ownPublic, peerKey, Optional.of(entry.getValue()), handshake, now).seconds();
+                if (keepalive != have.get().persistentKeepalive()) {
+                    updates.add(PeerConfig.keepalive(peerKey, keepalive));
+                }
+                if (!handshake && HandshakeStagger.holding(entry.getValue(), now)) {
+                    still.put(entry.getKey(), entry.getValue());
+                }
+            }
+            if (!updates.isEmpty()) {
+                wg.configure(e.getKey(), new DeviceConfig(Optional.empty(), OptionalInt.empty(), OptionalInt.empty(), false, updates));
+                set += updates.size();
+            }
+            if (still.isEmpty()) {
+                it.remove();
+            } else {
+                e.setValue(still);
+            }
+        }
+        publishAwaitingSites();
+        return set;
+    }
+
+    /** Publishes, for each interface, the sites whose prefix-carrying entry awaits its first handshake. */
+    private void publishAwaitingSites() {
         Map<String, Map<String, Instant>> out = new HashMap<>();
-        for (TunnelPlan.InterfacePlan ip : plan.interfaces()) {
-            Map<String, Instant> entries = deferring.getOrDefault(ip.name(), Map.of());
-            Map<String, TunnelPlan.PeerPlan> carried = applied.getOrDefault(ip.name(), Map.of());
+        awaitingFirst.forEach((iface, entries) -> {
+            Map<String, TunnelPlan.PeerPlan> carried = applied.getOrDefault(iface, Map.of());
             Map<String, Instant> sites = new HashMap<>();
             entries.forEach((k, at) -> {
                 TunnelPlan.PeerPlan p = carried.get(k);
@@ -232,30 +285,22 @@ public final class TunnelReconciler {
                 }
             });
             if (!sites.isEmpty()) {
-                out.put(ip.name(), Map.copyOf(sites));
+                out.put(iface, Map.copyOf(sites));
             }
-        }
-        return Map.copyOf(out);
+        });
+        awaitingSites = Map.copyOf(out);
     }
 
     /**
-     * When the earliest running deferral of a first initiation ends: a reconcile then gives that entry its keepalive.
-     * Empty when no entry defers.
+     * Whether the tunnel towards {@code siteId} on {@code colour} is new and still awaits its first handshake: its
+     * entry (the one carrying the site's prefixes) was added by this reconciler, shows no handshake yet, and was added
+     * less than {@link HandshakeStagger#PROBE_HOLD} ago. Traffic into it, a probe too, would make this end initiate
+     * (defeating the stagger when the other end is the initiator) or wait inside WireGuard for the handshake (so a
+     * probe's round trip would count the wait). Cheap (no device read, no lock): the prober asks before each probe.
      */
-    public synchronized Optional<Instant> deferralEnds() {
-        return deferring.values().stream().flatMap(m -> m.values().stream()).min(Instant::compareTo)
-                .map(at -> at.plus(HandshakeStagger.DEFERRAL));
-    }
-
-    /**
-     * Whether this end defers its first handshake initiation towards {@code siteId} on {@code colour} right now: the
-     * entry carrying the site's prefixes was added by the last reconciles without a keepalive, has not been seen with
-     * a handshake, and its deferral has not run out. Traffic into that tunnel, a probe too, would make WireGuard
-     * initiate at once and defeat the stagger. Cheap (no device read, no lock): the prober asks before each probe.
-     */
-    public boolean initiationDeferred(String siteId, String colour) {
-        Instant addedAt = deferringSites.getOrDefault(TunnelPlan.interfaceName(colour), Map.of()).get(siteId);
-        return addedAt != null && HandshakeStagger.deferring(addedAt, clock.instant());
+    public boolean firstHandshakePending(String siteId, String colour) {
+        Instant addedAt = awaitingSites.getOrDefault(TunnelPlan.interfaceName(colour), Map.of()).get(siteId);
+        return addedAt != null && HandshakeStagger.holding(addedAt, clock.instant());
     }
 
     /**

@@ -27,9 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The data plane follows a deferred first initiation up by itself: the peer gets its keepalive about a second after
- * the appliance started, from a reconcile scheduled for that moment, not from the periodic one 10 s later. Real
- * scheduler and clock, in-memory WireGuard.
+ * The data plane follows new tunnels up by itself: a deferring peer gets its keepalive about a second after the
+ * appliance started, not at the periodic reconcile 10 s later, and a new tunnel's probes are released as soon as its
+ * first handshake shows. Real scheduler and clock, in-memory WireGuard.
  */
 class DataPlaneHandshakeStaggerTest {
     @TempDir
@@ -52,7 +52,7 @@ class DataPlaneHandshakeStaggerTest {
     }
 
     @Test
-    void deferredPeer_getsItsKeepaliveFromAFollowUpReconcile_aboutASecondAfterStart() throws Exception {
+    void deferredPeer_getsItsKeepaliveASecondAfterStart_andAHandshakeReleasesTheProbesAtOnce() throws Exception {
         ApplianceConfig base = ConfigLoader.load(Optional.empty(), Map.of());
         ApplianceConfig config = new ApplianceConfig(new ApplianceConfig.SiteIdentity("s1", "Site 1", ""), base.api(), dir,
                 base.dataPlane(), base.wal(), base.history(), base.failover(), base.federation(),
@@ -68,8 +68,8 @@ class DataPlaneHandshakeStaggerTest {
 
             assertEquals(0, keepalive(wg, smaller), "s2 initiates: this end waits");
             assertEquals(25, keepalive(wg, larger), "this end initiates towards s3");
-            assertTrue(dp.initiationDeferred("s2", "fiber"));
-            assertFalse(dp.initiationDeferred("s3", "fiber"));
+            assertTrue(dp.firstHandshakePending("s2", "fiber"));
+            assertTrue(dp.firstHandshakePending("s3", "fiber"));
 
             long deadline = started + Duration.ofSeconds(5).toNanos();
             while (keepalive(wg, smaller) == 0 && System.nanoTime() < deadline) {
@@ -77,9 +77,15 @@ class DataPlaneHandshakeStaggerTest {
             }
             double after = (System.nanoTime() - started) / 1e9;
             assertEquals(25, keepalive(wg, smaller), "no keepalive 5 s after start");
-            assertTrue(after >= 0.9 && after < 3, "keepalive set " + after + " s after start: expected the 1 s deferral, "
+            assertTrue(after >= 0.9 && after < 2.5, "keepalive set " + after + " s after start: expected the 1 s deferral, "
                     + "well before the periodic reconcile (10 s)");
-            assertFalse(dp.initiationDeferred("s2", "fiber"));
+
+            wg.handshake("wg-fiber", larger, Instant.now());
+            deadline = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+            while (dp.firstHandshakePending("s3", "fiber") && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertFalse(dp.firstHandshakePending("s3", "fiber"), "released once the data plane saw the handshake");
         }
     }
 }

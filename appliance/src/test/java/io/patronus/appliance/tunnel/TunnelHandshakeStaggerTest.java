@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static io.patronus.appliance.tunnel.HandshakeStaggerTest.keysInOrder;
@@ -26,8 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The reconciler's part of the first-handshake stagger, over the in-memory WireGuard with a fake clock, as the peer
- * writes it performs: an entry whose remote end initiates is written without a keepalive, then with it once it has a
- * handshake or its second is over, and never again; rotations compare the keys the handshakes will use.
+ * writes it performs: an entry whose remote end initiates is written without a keepalive, then given it once it has a
+ * handshake or its second is over, and never written again; a new tunnel's paths are held back from probing until its
+ * first handshake (2 s at most); rotations compare the keys the handshakes will use.
  */
 class TunnelHandshakeStaggerTest {
     /** Keys in the order the stagger compares them: this site (mid) sits between s2 (low) and s3 (high). */
@@ -60,18 +60,33 @@ class TunnelHandshakeStaggerTest {
         return new Site(s.id(), s.name(), s.location(), key.publicBase64(), s.endpoints(), s.lanPrefixes(), s.status(), s.createdAt());
     }
 
-    /** The peer writes since the last call, one line per peer: {@code wg-fiber s2 keepalive=0 ips=[100.64.2.0/24]}. */
+    /**
+     * The peer writes since the last call, one line per peer: {@code wg-fiber s2 keepalive=0 ips=[100.64.2.0/24]} for
+     * a whole entry, {@code wg-fiber s2 set keepalive=25} for a targeted update of the keepalive alone.
+     */
     private List<String> writes() {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < wg.configs.size(); i++) {
             for (PeerConfig p : wg.configs.get(i).peers()) {
-                String who = names.getOrDefault(p.publicBase64(), p.publicBase64());
-                out.add(wg.configured.get(i) + " " + who + (p.remove() ? " removed"
-                        : " keepalive=" + p.persistentKeepalive().orElse(-1) + " ips=" + p.allowedIps()));
+                String who = wg.configured.get(i) + " " + names.getOrDefault(p.publicBase64(), p.publicBase64());
+                int k = p.persistentKeepalive().orElse(-1);
+                out.add(p.remove() ? who + " removed" : p.updateOnly() && !p.replaceAllowedIps() && p.allowedIps().isEmpty()
+                        ? who + " set keepalive=" + k : who + " keepalive=" + k + " ips=" + p.allowedIps());
             }
         }
         wg.clear();
         return out;
+    }
+
+    /** Completes a handshake on every entry of s2 and s3 and lets the reconciler see them. */
+    private void handshakeAll() {
+        for (String iface : List.of("wg-fiber", "wg-lte")) {
+            for (WgKeyPair k : List.of(low, high)) {
+                wg.wg.handshake(iface, k.publicBase64(), clock.instant());
+            }
+        }
+        reconciler.settleFirstHandshakes();
+        writes();
     }
 
     private int keepalive(String iface, WgKeyPair peer) {
@@ -79,31 +94,30 @@ class TunnelHandshakeStaggerTest {
     }
 
     @Test
-    void peerOfASmallerKey_isWrittenWithoutKeepalive_thenWithItWhenTheDeferralEnds_andThenNeverAgain() {
+    void peerOfASmallerKey_isWrittenWithoutKeepalive_thenGivenItWhenTheDeferralEnds_andThenNeverWrittenAgain() {
         reconciler.reconcile();
         assertEquals(List.of(
                 "wg-fiber s2 keepalive=0 ips=[100.64.2.0/24]", "wg-fiber s3 keepalive=25 ips=[100.64.3.0/24]",
                 "wg-lte s2 keepalive=0 ips=[100.64.2.0/24]", "wg-lte s3 keepalive=25 ips=[100.64.3.0/24]"), writes(),
                 "s2's key is smaller: s2 initiates and this end waits; this end's key is smaller than s3's: it initiates");
-        assertEquals(Optional.of(t0.plusSeconds(1)), reconciler.deferralEnds());
-        assertTrue(reconciler.initiationDeferred("s2", "fiber"));
-        assertTrue(reconciler.initiationDeferred("s2", "lte"));
-        assertFalse(reconciler.initiationDeferred("s3", "fiber"));
 
         clock.advance(Duration.ofMillis(999));
+        assertEquals(0, reconciler.settleFirstHandshakes());
         assertEquals(0, reconciler.reconcile().changes(), "nothing to do while the deferral runs");
         assertEquals(List.of(), writes());
-        assertTrue(reconciler.initiationDeferred("s2", "fiber"));
 
         clock.advance(Duration.ofMillis(1));
-        assertFalse(reconciler.initiationDeferred("s2", "fiber"), "the deferral is over even before the next reconcile");
-        TunnelReconciler.Report r = reconciler.reconcile();
-        assertEquals(2, r.peersUpdated(), r.toString());
-        assertEquals(List.of("wg-fiber s2 keepalive=25 ips=[100.64.2.0/24]", "wg-lte s2 keepalive=25 ips=[100.64.2.0/24]"), writes());
-        assertEquals(Optional.empty(), reconciler.deferralEnds());
+        assertEquals(2, reconciler.settleFirstHandshakes());
+        assertEquals(List.of("wg-fiber s2 set keepalive=25", "wg-lte s2 set keepalive=25"), writes(),
+                "a targeted update of the keepalive alone, on each interface");
+        assertEquals(0, reconciler.reconcile().changes(), "the next reconcile wants the same");
 
+        clock.advance(Duration.ofSeconds(1));
+        reconciler.settleFirstHandshakes();
+        wg.clear();
+        assertEquals(0, reconciler.settleFirstHandshakes());
+        assertEquals(0, wg.reads, "no entry awaits its first handshake any more: nothing is read");
         int hostOps = net.operations().size();
-        assertEquals(0, reconciler.reconcile().changes());
         clock.advance(Duration.ofHours(1));
         assertEquals(0, reconciler.reconcile().changes());
         assertEquals(List.of(), writes(), "a settled peer is never written again");
@@ -111,21 +125,51 @@ class TunnelHandshakeStaggerTest {
     }
 
     @Test
-    void handshakeDuringTheDeferral_givesTheKeepaliveAtTheNextReconcile_onThatInterfaceOnly() {
+    void reconcileAfterTheDeferral_setsTheKeepaliveItself() {
+        reconciler.reconcile();
+        writes();
+        clock.advance(HandshakeStagger.DEFERRAL);
+        TunnelReconciler.Report r = reconciler.reconcile();
+        assertEquals(2, r.peersUpdated(), r.toString());
+        assertEquals(List.of("wg-fiber s2 keepalive=25 ips=[100.64.2.0/24]", "wg-lte s2 keepalive=25 ips=[100.64.2.0/24]"), writes());
+        assertEquals(0, reconciler.settleFirstHandshakes());
+        assertEquals(List.of(), writes());
+    }
+
+    @Test
+    void handshakeDuringTheDeferral_givesTheKeepaliveAtOnce_onThatInterfaceOnly() {
         reconciler.reconcile();
         writes();
         clock.advance(Duration.ofMillis(80));
         wg.wg.handshake("wg-fiber", low.publicBase64(), clock.instant());
 
-        reconciler.reconcile();
+        assertEquals(1, reconciler.settleFirstHandshakes());
 
-        assertEquals(List.of("wg-fiber s2 keepalive=25 ips=[100.64.2.0/24]"), writes());
-        assertFalse(reconciler.initiationDeferred("s2", "fiber"));
-        assertTrue(reconciler.initiationDeferred("s2", "lte"), "lte has no handshake yet");
-        assertEquals(Optional.of(t0.plusSeconds(1)), reconciler.deferralEnds());
-        clock.advance(Duration.ofSeconds(1));
+        assertEquals(List.of("wg-fiber s2 set keepalive=25"), writes());
+        clock.advance(Duration.ofMillis(920));
+        reconciler.settleFirstHandshakes();
+        assertEquals(List.of("wg-lte s2 set keepalive=25"), writes(), "lte: no handshake, the deferral is over");
+        assertEquals(0, reconciler.reconcile().changes());
+    }
+
+    @Test
+    void newTunnel_holdsItsProbesUntilItsFirstHandshake_atBothEnds_forTwoSecondsAtMost() {
         reconciler.reconcile();
-        assertEquals(List.of("wg-lte s2 keepalive=25 ips=[100.64.2.0/24]"), writes());
+        assertTrue(reconciler.firstHandshakePending("s2", "fiber"), "this end defers: a probe would initiate");
+        assertTrue(reconciler.firstHandshakePending("s3", "fiber"), "this end initiates: a probe would wait for the handshake");
+        assertFalse(reconciler.firstHandshakePending("s9", "fiber"), "no such site");
+
+        clock.advance(Duration.ofMillis(1500));
+        wg.wg.handshake("wg-fiber", high.publicBase64(), clock.instant());
+        assertTrue(reconciler.firstHandshakePending("s3", "fiber"), "released by the check that sees the handshake");
+        reconciler.settleFirstHandshakes();
+        assertFalse(reconciler.firstHandshakePending("s3", "fiber"));
+        assertTrue(reconciler.firstHandshakePending("s3", "lte"));
+        assertTrue(reconciler.firstHandshakePending("s2", "fiber"), "past its deferral, still without a handshake");
+
+        clock.advance(Duration.ofMillis(500));
+        assertFalse(reconciler.firstHandshakePending("s2", "fiber"), "2 s after it was added: probed (and found down) as before");
+        assertFalse(reconciler.firstHandshakePending("s3", "lte"));
     }
 
     @Test
@@ -134,29 +178,29 @@ class TunnelHandshakeStaggerTest {
         writes();
 
         TunnelReconciler restarted = reconciler();
-        assertFalse(restarted.initiationDeferred("s2", "fiber"));
         restarted.reconcile();
 
         assertEquals(List.of("wg-fiber s2 keepalive=25 ips=[100.64.2.0/24]", "wg-lte s2 keepalive=25 ips=[100.64.2.0/24]"), writes());
-        assertEquals(Optional.empty(), restarted.deferralEnds());
+        assertFalse(restarted.firstHandshakePending("s2", "fiber"), "only entries it added itself hold their probes");
         assertEquals(0, reconciler().reconcile().changes(), "a settled mesh gives a restarted reconciler nothing to do");
     }
 
     @Test
-    void siteRemovedDuringItsDeferral_leavesNoDeferralBehind() {
+    void siteRemovedWhileNew_leavesNothingAwaiting() {
         reconciler.reconcile();
         sites.set(List.of(s3));
         reconciler.reconcile();
-        assertEquals(Optional.empty(), reconciler.deferralEnds());
-        assertFalse(reconciler.initiationDeferred("s2", "fiber"));
+        writes();
+        assertFalse(reconciler.firstHandshakePending("s2", "fiber"));
+        clock.advance(HandshakeStagger.DEFERRAL);
+        reconciler.settleFirstHandshakes();
+        assertEquals(List.of(), writes(), "no keepalive for a peer that is gone");
     }
 
     @Test
     void remoteNextKey_isComparedItself_andItsDeferralHoldsBackNoProbes() {
         reconciler.reconcile();
-        clock.advance(Duration.ofSeconds(1));
-        reconciler.reconcile();
-        writes();
+        handshakeAll();
         names.put(lowest.publicBase64(), "s3-next");
 
         // s3's current key is larger than this site's (this end initiated), its next key smaller (s3 will initiate).
@@ -165,23 +209,23 @@ class TunnelHandshakeStaggerTest {
 
         assertEquals(List.of("wg-fiber s3-next keepalive=0 ips=[]", "wg-lte s3-next keepalive=0 ips=[]"), writes());
         assertEquals(25, keepalive("wg-fiber", high), "the current entry keeps its keepalive");
-        assertFalse(reconciler.initiationDeferred("s3", "fiber"), "probes go through the current entry, which has a session");
-        assertEquals(Optional.of(clock.instant().plusSeconds(1)), reconciler.deferralEnds());
+        assertFalse(reconciler.firstHandshakePending("s3", "fiber"), "probes go through the current entry, which has a session");
 
         // s3 switches and initiates on fiber: the handover and the keepalive go out in one write.
         clock.advance(Duration.ofMillis(300));
         wg.wg.handshake("wg-fiber", lowest.publicBase64(), clock.instant());
+        assertTrue(reconciler.handoverDue());
         reconciler.reconcile();
         assertEquals(List.of("wg-fiber s3-next keepalive=25 ips=[100.64.3.0/24]", "wg-fiber s3 keepalive=25 ips=[]"), writes());
         clock.advance(Duration.ofMillis(700));
-        reconciler.reconcile();
-        assertEquals(List.of("wg-lte s3-next keepalive=25 ips=[]"), writes(), "lte: the deferral is over, no handshake yet");
+        reconciler.settleFirstHandshakes();
+        assertEquals(List.of("wg-lte s3-next set keepalive=25"), writes(), "lte: the deferral is over, no handshake yet");
     }
 
     @Test
     void ownKeySwitch_reordersNoSettledPeer_andLaterPeersCompareTheNewKey() {
         reconciler.reconcile();
-        clock.advance(Duration.ofSeconds(1));
+        clock.advance(HandshakeStagger.PROBE_HOLD);
         reconciler.reconcile();
         writes();
 

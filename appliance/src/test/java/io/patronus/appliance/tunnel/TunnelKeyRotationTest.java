@@ -39,6 +39,7 @@ class TunnelKeyRotationTest {
         final InMemoryWireGuard wg = new InMemoryWireGuard();
         final List<String> configured = new ArrayList<>();
         final List<DeviceConfig> configs = new ArrayList<>();
+        int reads;
 
         @Override
         public String kind() {
@@ -69,6 +70,7 @@ class TunnelKeyRotationTest {
 
         @Override
         public Optional<DeviceState> read(String name) {
+            reads++;
             return wg.read(name);
         }
 
@@ -80,6 +82,7 @@ class TunnelKeyRotationTest {
         void clear() {
             configured.clear();
             configs.clear();
+            reads = 0;
         }
     }
 
