@@ -46,8 +46,8 @@ import java.util.function.Supplier;
  * <p>First handshakes are staggered ({@link io.patronus.appliance.tunnel.HandshakeStagger}): a peer entry whose remote
  * end initiates is added without a keepalive for up to a second. Every {@value #HANDOVER_CHECK_MS} ms the reconciler
  * settles the new entries that have completed their first handshake or whose deferral is over (a targeted update of
- * those peers; no device is read while no entry is new), and {@link #firstHandshakePending} lets the prober keep quiet
- * on new tunnels until then.
+ * those peers; an interface with new entries is read every 250 ms and when a deferral ends, none while no entry is
+ * new), and {@link #firstHandshakePending} lets the prober keep quiet on new tunnels until their first handshake.
  */
 public final class DataPlane implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DataPlane.class.getName());

@@ -9,6 +9,7 @@ import io.patronus.appliance.wg.WireGuardBackend;
 import io.patronus.model.IpPrefix;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -59,15 +60,27 @@ public final class TunnelReconciler {
     /** Interface to the next keys whose entries wait for their first handshake. */
     private Map<String, Set<String>> awaitingHandover = Map.of();
     /**
-     * Interface to the entries this reconciler added that await their first handshake, with when each could first be
-     * reached; an entry leaves at its first handshake or {@link HandshakeStagger#PROBE_HOLD} after it was added.
+     * Interface to the entries this reconciler added that await their first handshake; an entry leaves at its first
+     * handshake or {@link HandshakeStagger#PROBE_HOLD} after it was added.
      */
-    private final Map<String, Map<String, Instant>> awaitingFirst = new java.util.TreeMap<>();
+    private final Map<String, Map<String, Awaiting>> awaitingFirst = new java.util.TreeMap<>();
+    /** When {@link #settleFirstHandshakes()} last read each interface that has awaiting entries. */
+    private final Map<String, Instant> lastHandshakeRead = new HashMap<>();
     /**
      * The same for the entries that carry their site's prefixes, by interface and site id: what
      * {@link #firstHandshakePending} reads without taking the lock.
      */
     private volatile Map<String, Map<String, Instant>> awaitingSites = Map.of();
+
+    /**
+     * An entry awaiting its first handshake: since when it can be reached, and whether it is on the device without its
+     * keepalive (this end defers).
+     */
+    private record Awaiting(Instant addedAt, boolean withoutKeepalive) {
+    }
+
+    /** How often an interface with entries awaiting their first handshake is read for handshakes. */
+    static final Duration HANDSHAKE_POLL = Duration.ofMillis(250);
 
     public TunnelReconciler(WireGuardBackend wg, HostNetwork net, WgKeyPair key, Supplier<TunnelPlan> planner) {
         this(wg, net, () -> key, planner);
@@ -132,19 +145,20 @@ public final class TunnelReconciler {
                 }
             }
             Instant now = clock.instant();
-            Map<String, Instant> wasAwaiting = awaitingFirst.getOrDefault(ip.name(), Map.of());
-            Map<String, Instant> stillAwaiting = new HashMap<>();
-            List<String> newEntries = new ArrayList<>();
+            Map<String, Awaiting> wasAwaiting = awaitingFirst.getOrDefault(ip.name(), Map.of());
+            Map<String, Awaiting> stillAwaiting = new HashMap<>();
+            Map<String, Boolean> newEntries = new HashMap<>();
             for (TunnelPlan.PeerPlan want : effective.values()) {
                 Optional<PeerState> have = state.peer(want.publicKey());
                 boolean handshake = have.flatMap(PeerState::lastHandshake).isPresent();
-                Optional<Instant> addedAt = have.isEmpty() ? Optional.of(now) : Optional.ofNullable(wasAwaiting.get(want.publicKey()));
+                Optional<Instant> addedAt = have.isEmpty() ? Optional.of(now)
+                        : Optional.ofNullable(wasAwaiting.get(want.publicKey())).map(Awaiting::addedAt);
                 HandshakeStagger.Keepalive keepalive = HandshakeStagger.keepalive(ownPublic, want.publicKeyBytes(), addedAt,
                         handshake, now);
                 if (have.isEmpty()) {
-                    newEntries.add(want.publicKey());
+                    newEntries.put(want.publicKey(), keepalive.deferring());
                 } else if (!handshake && addedAt.isPresent() && HandshakeStagger.holding(addedAt.get(), now)) {
-                    stillAwaiting.put(want.publicKey(), addedAt.get());
+                    stillAwaiting.put(want.publicKey(), new Awaiting(addedAt.get(), keepalive.deferring()));
                 }
                 PeerConfig upsert = PeerConfig.upsert(want.publicKeyBytes(), want.endpoint(), want.allowedIps(),
                         OptionalInt.of(keepalive.seconds()));
@@ -171,7 +185,10 @@ public final class TunnelReconciler {
             // The deferral counts from when the peer can be reached: configured and its interface up (on a first
             // reconcile of many peers, configuring them can take a good part of the deferral).
             Instant reachable = clock.instant();
-            newEntries.forEach(k -> stillAwaiting.put(k, reachable));
+            newEntries.forEach((k, deferring) -> stillAwaiting.put(k, new Awaiting(reachable, deferring)));
+            if (!newEntries.isEmpty()) {
+                lastHandshakeRead.remove(ip.name()); // look for the new entries' handshakes at the next settle
+            }
             if (stillAwaiting.isEmpty()) {
                 awaitingFirst.remove(ip.name());
             } else {
@@ -186,6 +203,7 @@ public final class TunnelReconciler {
             }
         }
         awaitingFirst.keySet().retainAll(wanted);
+        lastHandshakeRead.keySet().retainAll(awaitingFirst.keySet());
         publishAwaitingSites();
         awaitingHandover = Map.copyOf(awaiting);
         int routes = reconcileRoutes(plan);
@@ -226,10 +244,12 @@ public final class TunnelReconciler {
      * Gives the entries awaiting their first handshake what they can have now, without a whole reconcile: one that has
      * completed a handshake or whose deferral is over gets its keepalive, in a targeted update of that peer alone
      * (update-only: a peer removed meanwhile is not brought back); one with a handshake, or past the probe hold, stops
-     * holding back its paths' probes. Reads only the interfaces that have such entries, and nothing at all when none
-     * has: the owner calls it every few tens of milliseconds.
+     * holding back its paths' probes. The owner calls it every few tens of milliseconds; an interface with awaiting
+     * entries is read when one's deferral has just ended, when one's hold is over, and else every
+     * {@link #HANDSHAKE_POLL} (first at the call after the reconcile that added them); nothing is read while no entry
+     * awaits its first handshake.
      *
-     * @return how many peers got their keepalive
+     * @return how many peers got a new keepalive
      */
     public synchronized int settleFirstHandshakes() {
         if (awaitingFirst.isEmpty()) {
@@ -238,24 +258,33 @@ public final class TunnelReconciler {
         byte[] ownPublic = key.get().publicKey();
         int set = 0;
         for (var it = awaitingFirst.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, Map<String, Instant>> e = it.next();
-            Optional<DeviceState> device = wg.read(e.getKey());
+            Map.Entry<String, Map<String, Awaiting>> e = it.next();
             Instant now = clock.instant();
+            Instant lastRead = lastHandshakeRead.get(e.getKey());
+            boolean pollDue = lastRead == null || now.isBefore(lastRead) || !now.isBefore(lastRead.plus(HANDSHAKE_POLL));
+            boolean timeUp = e.getValue().values().stream().anyMatch(a -> !HandshakeStagger.holding(a.addedAt(), now)
+                    || (a.withoutKeepalive() && !HandshakeStagger.deferring(a.addedAt(), now)));
+            if (!pollDue && !timeUp) {
+                continue;
+            }
+            Optional<DeviceState> device = wg.read(e.getKey());
+            lastHandshakeRead.put(e.getKey(), now);
             List<PeerConfig> updates = new ArrayList<>();
-            Map<String, Instant> still = new HashMap<>();
-            for (Map.Entry<String, Instant> entry : e.getValue().entrySet()) {
+            Map<String, Awaiting> still = new HashMap<>();
+            for (Map.Entry<String, Awaiting> entry : e.getValue().entrySet()) {
                 Optional<PeerState> have = device.flatMap(d -> d.peer(entry.getKey()));
                 if (have.isEmpty()) {
                     continue; // gone from the device: the next reconcile adds it afresh
                 }
+                Instant addedAt = entry.getValue().addedAt();
                 boolean handshake = have.get().lastHandshake().isPresent();
                 byte[] peerKey = java.util.Base64.getDecoder().decode(entry.getKey());
-                int keepalive = HandshakeStagger.keepalive(ownPublic, peerKey, Optional.of(entry.getValue()), handshake, now).seconds();
+                int keepalive = HandshakeStagger.keepalive(ownPublic, peerKey, Optional.of(addedAt), handshake, now).seconds();
                 if (keepalive != have.get().persistentKeepalive()) {
                     updates.add(PeerConfig.keepalive(peerKey, keepalive));
                 }
-                if (!handshake && HandshakeStagger.holding(entry.getValue(), now)) {
-                    still.put(entry.getKey(), entry.getValue());
+                if (!handshake && HandshakeStagger.holding(addedAt, now)) {
+                    still.put(entry.getKey(), new Awaiting(addedAt, keepalive == 0));
                 }
             }
             if (!updates.isEmpty()) {
@@ -264,6 +293,7 @@ public final class TunnelReconciler {
             }
             if (still.isEmpty()) {
                 it.remove();
+                lastHandshakeRead.remove(e.getKey());
             } else {
                 e.setValue(still);
             }
@@ -278,10 +308,10 @@ public final class TunnelReconciler {
         awaitingFirst.forEach((iface, entries) -> {
             Map<String, TunnelPlan.PeerPlan> carried = applied.getOrDefault(iface, Map.of());
             Map<String, Instant> sites = new HashMap<>();
-            entries.forEach((k, at) -> {
+            entries.forEach((k, a) -> {
                 TunnelPlan.PeerPlan p = carried.get(k);
                 if (p != null && !p.allowedIps().isEmpty()) {
-                    sites.put(p.siteId(), at);
+                    sites.put(p.siteId(), a.addedAt());
                 }
             });
             if (!sites.isEmpty()) {

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static io.patronus.appliance.tunnel.HandshakeStaggerTest.keysInOrder;
+import static io.patronus.appliance.tunnel.TunnelReconciler.HANDSHAKE_POLL;
 import static io.patronus.appliance.tunnel.TunnelReconcilerTest.LINKS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -170,6 +171,38 @@ class TunnelHandshakeStaggerTest {
         clock.advance(Duration.ofMillis(500));
         assertFalse(reconciler.firstHandshakePending("s2", "fiber"), "2 s after it was added: probed (and found down) as before");
         assertFalse(reconciler.firstHandshakePending("s3", "lte"));
+    }
+
+    @Test
+    void settling_readsAnInterfaceEveryQuarterSecond_andWhenADeferralEnds_andNeverOnceAllAreSettled() {
+        reconciler.reconcile();
+        wg.clear();
+        clock.advance(Duration.ofMillis(50));
+        reconciler.settleFirstHandshakes();
+        assertEquals(2, wg.reads, "both interfaces, once, right after the reconcile that added their entries");
+        clock.advance(Duration.ofMillis(200));
+        reconciler.settleFirstHandshakes();
+        assertEquals(2, wg.reads, "not again within 250 ms");
+        clock.advance(Duration.ofMillis(50));
+        reconciler.settleFirstHandshakes();
+        assertEquals(4, wg.reads);
+        clock.advance(Duration.ofMillis(700));
+        reconciler.settleFirstHandshakes();
+        assertEquals(6, wg.reads, "the deferral ends 1 s after the entries were added: read, to set the keepalive");
+        assertEquals(List.of("wg-fiber s2 set keepalive=25", "wg-lte s2 set keepalive=25"), writes());
+        for (String iface : List.of("wg-fiber", "wg-lte")) {
+            for (WgKeyPair k : List.of(low, high)) {
+                wg.wg.handshake(iface, k.publicBase64(), clock.instant());
+            }
+        }
+        clock.advance(HANDSHAKE_POLL);
+        reconciler.settleFirstHandshakes();
+        assertEquals(2, wg.reads, "the next poll sees the handshakes");
+        assertFalse(reconciler.firstHandshakePending("s3", "lte"));
+        wg.clear();
+        clock.advance(Duration.ofSeconds(1));
+        reconciler.settleFirstHandshakes();
+        assertEquals(0, wg.reads, "every entry has its handshake: nothing is read");
     }
 
     @Test
