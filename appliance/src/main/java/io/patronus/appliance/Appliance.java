@@ -178,6 +178,7 @@ public final class Appliance implements AutoCloseable {
                 probed = new ProbedPaths(config.site().id(), config.links(), marks, store::sites, config.dataPlane().lanInterface(),
                         config.failover().probePort(), config.failover().probeInterval(), config.failover().detectMultiplier(),
                         config.failover().recoveryProbes(), sla).start();
+                probed.holdWhile(dataPlane::firstHandshakePending);
             }
             PathProbe probe = !real ? new EmulatedPathProbe()
                     : probed != null ? probed : new TunnelPathProbe(dataPlane, config.site().id());

@@ -42,6 +42,12 @@ import java.util.function.Supplier;
  * {@code peerKeys} supplier (the controller's bundle): while one of their next-key entries waits for its handover, the
  * devices are read every {@value #HANDOVER_CHECK_MS} ms for its first handshake, so the site's traffic moves to it
  * within that time after the remote switched.
+ *
+ * <p>First handshakes are staggered ({@link io.patronus.appliance.tunnel.HandshakeStagger}): a peer entry whose remote
+ * end initiates is added without a keepalive for up to a second. Every {@value #HANDOVER_CHECK_MS} ms the reconciler
+ * settles the new entries that have completed their first handshake or whose deferral is over (a targeted update of
+ * those peers; an interface with new entries is read every 250 ms and when a deferral ends, none while no entry is
+ * new), and {@link #firstHandshakePending} lets the prober keep quiet on new tunnels until their first handshake.
  */
 public final class DataPlane implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DataPlane.class.getName());
@@ -78,7 +84,7 @@ public final class DataPlane implements AutoCloseable {
         this.peerKeys = peerKeys;
         this.reason = reason;
         this.clock = clock;
-        this.reconciler = new TunnelReconciler(wireGuard, host, keys::current, plan);
+        this.reconciler = new TunnelReconciler(wireGuard, host, keys::current, plan, clock);
     }
 
     /** A backend and host network pair, with why it was chosen. */
@@ -165,6 +171,26 @@ public final class DataPlane implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::reconcileQuietly, RECONCILE_INTERVAL.toMillis(), RECONCILE_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::checkHandovers, HANDOVER_CHECK_MS, HANDOVER_CHECK_MS, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::settleFirstHandshakes, HANDOVER_CHECK_MS, HANDOVER_CHECK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Gives new peer entries their keepalive once they have a handshake or their deferral is over (see the class comment). */
+    private void settleFirstHandshakes() {
+        try {
+            reconciler.settleFirstHandshakes();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "first-handshake check failed (the periodic reconcile sets the keepalive): "
+                    + e.getMessage());
+        }
+    }
+
+    /**
+     * Whether the tunnel towards {@code siteId} on {@code colour} is new and awaits its first handshake (at most
+     * {@link io.patronus.appliance.tunnel.HandshakeStagger#PROBE_HOLD}): a probe would make this end initiate, or wait
+     * inside WireGuard for the handshake. Cheap and lock-free: for a check before every probe.
+     */
+    public boolean firstHandshakePending(String siteId, String colour) {
+        return reconciler.firstHandshakePending(siteId, colour);
     }
 
     /** Reconciles at once when a rotating peer's next key has completed its first handshake (see the class comment). */

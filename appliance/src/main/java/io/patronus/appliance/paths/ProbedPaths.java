@@ -107,6 +107,21 @@ public final class ProbedPaths implements PathProbe, AutoCloseable {
         carrierListeners.add(l);
     }
 
+    /**
+     * Sends no probe on a path while {@code held} (remote site id, colour) is true: the data plane's
+     * {@code DataPlane#firstHandshakePending}, for new tunnels that have not completed their first handshake (a probe
+     * would initiate one, or wait for it inside WireGuard). Such a path stays as it is, UNKNOWN before its first
+     * probe, losing nothing.
+     */
+    public void holdWhile(java.util.function.BiPredicate<String, String> held) {
+        prober.hold(t -> held.test(remoteSite(t.pathId()), t.colour()));
+    }
+
+    /** The remote site of a path id {@code source:destination:colour} (site ids hold no colon). */
+    static String remoteSite(String pathId) {
+        return pathId.substring(pathId.indexOf(':') + 1, pathId.lastIndexOf(':'));
+    }
+
     /** Starts the prober and, once the LAN interface has an address, the reflector; then follows the site list. */
     public synchronized ProbedPaths start() {
         prober.start();

@@ -22,6 +22,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Probes every path (local colour x remote site) through its tunnel and keeps its status, measurements and health
@@ -55,7 +56,7 @@ import java.util.concurrent.TimeUnit;
  * forward), a path whose endpoint changed starts afresh as UNKNOWN, and a path no longer listed disappears from the
  * reports. Sockets are opened by {@code setTargets} itself, so a bind
  * or SO_MARK failure is thrown to the caller with nothing changed; sockets no longer needed are closed by the loop.
- * Settings, clock, listener and namespace are fixed when the prober is built.
+ * Settings, clock, listener and namespace are fixed when the prober is built. {@link #hold} can hold paths back.
  *
  * <p>Thread-safety: all public methods may be called from any thread.
  */
@@ -64,6 +65,7 @@ public final class Prober implements AutoCloseable {
     private static final int EVENT_QUEUE = 10_000;
     private static final int MAX_POLL_MILLIS = 10;
     private static final int READ_BATCH = 4096;
+    private static final long HOLD_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final ProbeSettings settings;
     private final ProbeClock clock;
@@ -80,6 +82,7 @@ public final class Prober implements AutoCloseable {
     private final Thread eventThread;
     private volatile boolean started;
     private volatile boolean closed;
+    private volatile Predicate<ProbeTarget> hold = t -> false;
 
     // Owned by the loop thread.
     private final Map<String, PathSession> sessions = new HashMap<>();
@@ -221,6 +224,17 @@ public final class Prober implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends no probe on a path while {@code hold} is true for its target: asked on the loop thread whenever the path
+     * has something to do and every 50 ms while it holds, so it must be cheap and never block. A held path keeps its
+     * status (UNKNOWN before its first probe) and counts nothing as sent or lost; it probes as soon as the hold ends.
+     * For new tunnels that have not completed their first handshake: a probe would make WireGuard initiate one (or
+     * wait inside WireGuard for it, and count the wait as round-trip time).
+     */
+    public void hold(Predicate<ProbeTarget> hold) {
+        this.hold = Objects.requireNonNull(hold, "hold");
+    }
+
     /** The latest report of every path (an immutable snapshot). */
     public Map<String, PathReport> reports() {
         return Map.copyOf(reports);
@@ -349,9 +363,23 @@ public final class Prober implements AutoCloseable {
             if (now - s.wakeAt > maxLagNanos) {
                 maxLagNanos = now - s.wakeAt;
             }
+            if (held(s.target())) {
+                s.wakeAt = now + HOLD_RECHECK_NANOS;
+                queue.add(s);
+                continue;
+            }
             long wake = s.service(now, sender);
             s.wakeAt = wake - now > 0 ? wake : now + 1;
             queue.add(s);
+        }
+    }
+
+    private boolean held(ProbeTarget t) {
+        try {
+            return hold.test(t);
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "hold check failed on " + t.pathId() + ", probing it: " + e);
+            return false;
         }
     }
 

@@ -30,6 +30,11 @@ public record PeerConfig(byte[] publicKey, Optional<byte[]> presharedKey, Option
         return new PeerConfig(publicKey, Optional.empty(), endpoint, keepalive, true, allowedIps, false, false);
     }
 
+    /** An existing peer's persistent keepalive, nothing else changed; never creates the peer. */
+    public static PeerConfig keepalive(byte[] publicKey, int seconds) {
+        return new PeerConfig(publicKey, Optional.empty(), Optional.empty(), OptionalInt.of(seconds), false, List.of(), false, true);
+    }
+
     /** A peer to remove. */
     public static PeerConfig removal(byte[] publicKey) {
         return new PeerConfig(publicKey, Optional.empty(), Optional.empty(), OptionalInt.empty(), false, List.of(), true, false);
@@ -42,6 +47,7 @@ public record PeerConfig(byte[] publicKey, Optional<byte[]> presharedKey, Option
     @Override
     public String toString() {
         return "PeerConfig[" + publicBase64() + (remove ? " remove" : " endpoint=" + endpoint.map(Object::toString).orElse("-")
-                + " allowedIps=" + allowedIps) + "]";
+                + " allowedIps=" + allowedIps + " keepalive=" + (persistentKeepalive.isPresent() ? persistentKeepalive.getAsInt() : "-"))
+                + "]";
     }
 }

@@ -70,9 +70,11 @@ import java.util.stream.Stream;
  * ({@link DataPlane#inEffectSince}), and the duration of each site's first reconcile call (p50/p95/max). (2) When every
  * tunnel end has completed a handshake: each of the N(N-1) peer entries of each colour, read from the devices over
  * UAPI (the data plane's own {@code read}); the time of an end is the device's own handshake timestamp, not the
- * moment the runner saw it, so the polling interval does not add to it. Handshakes need no traffic here: the
- * reconciler sets a persistent keepalive (25 s) on every peer, and wireguard-go sends a keepalive, and so a
- * handshake initiation, as soon as such a peer is configured on an up device or the device comes up. (3) Processes,
+ * moment the runner saw it, so the polling interval does not add to it. Handshakes need no traffic here:
+ * wireguard-go sends a keepalive, and so a handshake initiation, as soon as a peer with a persistent keepalive is
+ * configured on an up device or the device comes up, and the reconciler gives every peer one (25 s): at once at the
+ * end of each tunnel whose key is the smaller, after the first handshake or 1 s at the other
+ * ({@link io.patronus.appliance.tunnel.HandshakeStagger}). (3) Processes,
  * threads, memory (RSS and PSS of the JVM and of every wireguard-go) and CPU time, and the machine's busy share,
  * between time zero and convergence. (4) One ping each way between the LAN hosts of the first and the last site,
  * through the tunnels.

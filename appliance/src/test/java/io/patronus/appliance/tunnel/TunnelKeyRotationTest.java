@@ -7,6 +7,7 @@ import io.patronus.appliance.wg.PeerConfig;
 import io.patronus.appliance.wg.PeerState;
 import io.patronus.appliance.wg.WgKeyPair;
 import io.patronus.appliance.wg.WireGuardBackend;
+import io.patronus.common.testing.ManualClock;
 import io.patronus.model.IpPrefix;
 import io.patronus.model.Site;
 import io.patronus.model.SiteStatus;
@@ -38,6 +39,7 @@ class TunnelKeyRotationTest {
         final InMemoryWireGuard wg = new InMemoryWireGuard();
         final List<String> configured = new ArrayList<>();
         final List<DeviceConfig> configs = new ArrayList<>();
+        int reads;
 
         @Override
         public String kind() {
@@ -68,6 +70,7 @@ class TunnelKeyRotationTest {
 
         @Override
         public Optional<DeviceState> read(String name) {
+            reads++;
             return wg.read(name);
         }
 
@@ -79,6 +82,7 @@ class TunnelKeyRotationTest {
         void clear() {
             configured.clear();
             configs.clear();
+            reads = 0;
         }
     }
 
@@ -89,8 +93,10 @@ class TunnelKeyRotationTest {
     final AtomicReference<List<Site>> sites = new AtomicReference<>(List.of(s2, s3));
     final AtomicReference<Map<String, PeerKeys>> peerKeys = new AtomicReference<>(Map.of());
     final AtomicReference<WgKeyPair> own = new AtomicReference<>(WgKeyPair.generate());
+    /** Stands still unless a test moves it: entries that defer their first initiation keep deferring. */
+    final ManualClock clock = ManualClock.at("2026-11-23T12:00:00Z");
     final TunnelReconciler reconciler = new TunnelReconciler(wg, net, own::get,
-            () -> TunnelPlan.of("s1", LINKS, sites.get(), peerKeys.get(), "fiber"));
+            () -> TunnelPlan.of("s1", LINKS, sites.get(), peerKeys.get(), "fiber"), clock);
     final String k2 = WgKeyPair.generate().publicBase64();
     static final List<IpPrefix> LAN2 = List.of(IpPrefix.parse("100.64.2.0/24"));
 
@@ -117,7 +123,6 @@ class TunnelKeyRotationTest {
             PeerState next = peer(iface, k2);
             assertTrue(next.allowedIps().isEmpty(), iface + ": the next key carries nothing before its handshake");
             assertEquals(peer(iface, s2.publicKey()).endpoint(), next.endpoint());
-            assertEquals(25, next.persistentKeepalive(), "it keeps trying to handshake with the site");
             assertEquals(LAN2, peer(iface, s2.publicKey()).allowedIps());
         }
         assertEquals(before.peer(s3.publicKey()), wg.read("wg-fiber").orElseThrow().peer(s3.publicKey()), "site 3 untouched");
@@ -126,6 +131,12 @@ class TunnelKeyRotationTest {
         assertTrue(reconciler.handoverPending());
         assertFalse(reconciler.handoverDue(), "no handshake yet");
         assertEquals(0, reconciler.reconcile().changes(), "idempotent while waiting");
+        clock.advance(HandshakeStagger.DEFERRAL);
+        reconciler.reconcile();
+        for (String iface : List.of("wg-fiber", "wg-lte")) {
+            assertEquals(25, peer(iface, k2).persistentKeepalive(), iface + ": it keeps trying to handshake with the site");
+        }
+        assertEquals(0, reconciler.reconcile().changes(), "idempotent while waiting for the handover");
     }
 
     @Test
@@ -162,9 +173,12 @@ class TunnelKeyRotationTest {
         reconciler.reconcile();
         wg.wg.handshake("wg-fiber", k2, Instant.now());
         reconciler.reconcile();
+        // Settle the first-handshake deferrals too: a restart during one would rightly give that entry its keepalive.
+        clock.advance(HandshakeStagger.DEFERRAL);
+        reconciler.reconcile();
 
         TunnelReconciler restarted = new TunnelReconciler(wg, net, own::get,
-                () -> TunnelPlan.of("s1", LINKS, sites.get(), peerKeys.get(), "fiber"));
+                () -> TunnelPlan.of("s1", LINKS, sites.get(), peerKeys.get(), "fiber"), clock);
         assertEquals(0, restarted.reconcile().changes(), "no move back to the old key");
         assertEquals(LAN2, peer("wg-fiber", k2).allowedIps());
     }
@@ -212,6 +226,8 @@ class TunnelKeyRotationTest {
 
     @Test
     void applyKey_setsTheNewPrivateKeyOnEveryInterface_andNothingElse() {
+        reconciler.reconcile();
+        clock.advance(HandshakeStagger.DEFERRAL);
         reconciler.reconcile();
         DeviceState before = wg.read("wg-fiber").orElseThrow();
         WgKeyPair fresh = WgKeyPair.generate();

@@ -3,6 +3,7 @@ package io.patronus.appliance.tunnel;
 import io.patronus.appliance.wg.DeviceState;
 import io.patronus.appliance.wg.InMemoryWireGuard;
 import io.patronus.appliance.wg.WgKeyPair;
+import io.patronus.common.testing.ManualClock;
 import io.patronus.model.Endpoint;
 import io.patronus.model.IpPrefix;
 import io.patronus.model.Link;
@@ -36,8 +37,11 @@ class TunnelReconcilerTest {
     final InMemoryWireGuard wg = new InMemoryWireGuard();
     final InMemoryHostNetwork net = new InMemoryHostNetwork(wg::interfaces);
     final AtomicReference<List<Site>> sites = new AtomicReference<>(new ArrayList<>());
-    final TunnelReconciler reconciler = new TunnelReconciler(wg, net, WgKeyPair.generate(),
-            () -> TunnelPlan.of("s1", LINKS, sites.get(), "fiber"));
+    final WgKeyPair own = WgKeyPair.generate();
+    /** Stands still: half the peers defer their first initiation (HandshakeStagger), and keep deferring throughout. */
+    final ManualClock clock = ManualClock.at("2026-11-23T12:00:00Z");
+    final TunnelReconciler reconciler = new TunnelReconciler(wg, net, () -> own,
+            () -> TunnelPlan.of("s1", LINKS, sites.get(), "fiber"), clock);
 
     @Test
     void plan_givesEachColourItsInterfacePortTableAndMark() {
