@@ -63,7 +63,6 @@ public final class PathEstimator {
     private final int lossWindow;
     private final int rttWindow;
 
-    private final long[] probeSeq = new long[MAX_IN_FLIGHT];
     private final long[] probeSent = new long[MAX_IN_FLIGHT];
     private final byte[] probeState = new byte[MAX_IN_FLIGHT];
     private final boolean[] probeExtra = new boolean[MAX_IN_FLIGHT];
@@ -163,13 +162,12 @@ public final class PathEstimator {
         while (next - head >= MAX_IN_FLIGHT) {
             int i = (int) (head & MASK);
             if (probeState[i] == PENDING) {
+                evicted = seqAt(i);
                 declareLost(i);
-                evicted = probeSeq[i];
             }
             head++;
         }
         int i = (int) (seq & MASK);
-        probeSeq[i] = seq;
         probeSent[i] = t1Nanos;
         probeState[i] = PENDING;
         probeExtra[i] = extra;
@@ -189,7 +187,7 @@ public final class PathEstimator {
             return ReplyKind.UNKNOWN;
         }
         int i = (int) (seq & MASK);
-        if (probeSeq[i] != seq || probeSent[i] != t1 || probeState[i] == FREE) {
+        if (probeState[i] == FREE || probeSent[i] != t1) {
             unknown++;
             return ReplyKind.UNKNOWN;
         }
@@ -232,7 +230,7 @@ public final class PathEstimator {
             return false;
         }
         int i = (int) (seq & MASK);
-        if (probeSeq[i] != seq || probeState[i] != PENDING) {
+        if (probeState[i] != PENDING) {
             return false;
         }
         declareLost(i);
@@ -249,7 +247,7 @@ public final class PathEstimator {
         if (head < next) {
             int i = (int) (head & MASK);
             if (now - probeSent[i] >= timeoutNanos) {
-                long seq = probeSeq[i];
+                long seq = seqAt(i);
                 declareLost(i);
                 advanceHead();
                 return seq;
@@ -279,7 +277,7 @@ public final class PathEstimator {
             return Long.MIN_VALUE;
         }
         int i = (int) (seq & MASK);
-        return probeSeq[i] == seq ? probeSent[i] : Long.MIN_VALUE;
+        return probeState[i] != FREE ? probeSent[i] : Long.MIN_VALUE;
     }
 
     /**
@@ -418,13 +416,22 @@ public final class PathEstimator {
         return candidate;
     }
 
+    /**
+     * The sequence number of the probe in slot {@code i}, which is not {@code FREE}. No array holds it: slot
+     * {@code seq & MASK} is written at every send and numbers are consecutive, so a used slot always holds the one
+     * number of the last {@value #MAX_IN_FLIGHT} sent that falls on it.
+     */
+    private long seqAt(int i) {
+        return next - 1 - ((next - 1 - i) & MASK);
+    }
+
     private void declareLost(int i) {
         probeState[i] = LOST;
         lost++;
         if (!probeExtra[i]) {
             outcome(true);
         }
-        long seq = probeSeq[i];
+        long seq = seqAt(i);
         if (seq > highestAnswered) {
             if (consecutiveLost == 0) {
                 streakFirstSeq = seq;

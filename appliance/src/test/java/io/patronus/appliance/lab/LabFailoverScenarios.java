@@ -182,9 +182,32 @@ final class LabFailoverScenarios {
         return o;
     }
 
+    /**
+     * Waits until voice is on fiber and both of site 1's paths to site 2 have been up for {@code seconds} in a row.
+     * Right after the appliances start, a path can still go degraded on its first loss window: probes lost while two
+     * JVMs start beside the tunnels (a 50 ms timeout at a 1 ms RTT) count there. A scenario about a settled path starts
+     * from one.
+     */
+    void settle(int seconds) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        long upSince = System.nanoTime();
+        while (System.nanoTime() - upSince < TimeUnit.SECONDS.toNanos(seconds)) {
+            boolean up = voiceColour().equals("fiber")
+                    && one.api("GET", "/v1/paths/site1:site2:fiber", null).path("status").asText().equals("up")
+                    && one.api("GET", "/v1/paths/site1:site2:lte", null).path("status").asText().equals("up");
+            if (!up) {
+                upSince = System.nanoTime();
+            }
+            if (System.nanoTime() > deadline) {
+                fail(label + "site 1's paths to site 2 never stayed up for " + seconds + " s: " + one.api("GET", "/v1/paths", null));
+            }
+            sleep(250);
+        }
+    }
+
     /** Scenario 6: 5% loss (each direction) on the primary for {@code seconds}, checked every second: no failover. */
     void fivePercentLossNeverFailsOver(int seconds) {
-        awaitVoiceOn("fiber", 90);
+        settle(10);
         long before = awayFromFiber();
         lab.impair(1, "fiber", "loss", "5");
         try {
