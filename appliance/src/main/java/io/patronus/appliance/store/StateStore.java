@@ -465,23 +465,7 @@ public final class StateStore implements AutoCloseable {
      */
     public long[] appendAll(RecordType type, List<byte[]> payloads) {
         ensureOpen();
-        List<java.util.concurrent.CompletableFuture<Long>> queued = new ArrayList<>(payloads.size());
-        for (byte[] payload : payloads) {
-            queued.add(wal.appendAsync(type, payload));
-        }
-        long[] sequences = new long[queued.size()];
-        for (int i = 0; i < sequences.length; i++) {
-            try {
-                sequences[i] = queued.get(i).get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new io.patronus.wal.WalException("interrupted while waiting for " + payloads.size() + " appends of "
-                        + type + " to become durable; they may still be written", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new io.patronus.wal.WalException(e.getCause().getMessage(), e.getCause());
-            }
-        }
-        return sequences;
+        return wal.appendAll(type, payloads);
     }
 
     /** The underlying log, for components that read their own record types back. */
