@@ -22,6 +22,14 @@ public record DeviceConfig(Optional<WgKeyPair> privateKey, OptionalInt listenPor
     @Override
     public String toString() {
         return "DeviceConfig[privateKey=" + privateKey.map(k -> "(set)").orElse("(unchanged)") + ", listenPort=" + listenPort
-                + ", fwmark=" + fwmark + ", replacePeers=" + replacePeers + ", peers=" + peers + "]";
+                + ", fwmark=" + fwmark + ", replacePeers=" + replacePeers + ", peers=" + peersSummary() + "]";
+    }
+
+    /** The peers, or for many (an error message about a 1,000-peer change) the first three and the count. */
+    private String peersSummary() {
+        if (peers.size() <= 3) {
+            return peers.toString();
+        }
+        return peers.subList(0, 3).toString().replaceFirst("]$", ", ... (" + peers.size() + " peers)]");
     }
 }

@@ -136,8 +136,20 @@ public final class UserspaceWireGuard implements WireGuardBackend {
         }
         int errno = UapiCodec.errno(answer);
         if (errno != 0) {
-            throw new WireGuardException("configure " + name + " via UAPI failed with errno " + errno + " (" + config + ")");
+            throw new WireGuardException("configure " + name + " via UAPI failed with errno " + errno + errnoMeaning(errno, config)
+                    + " (" + config + ")");
         }
+    }
+
+    /** What wireguard-go's UAPI errors (negative errno values) mean for the operator, for the ones a config can cause. */
+    static String errnoMeaning(int errno, DeviceConfig config) {
+        return switch (-errno) {
+            case 98 -> ": listen port " + (config.listenPort().isPresent() ? config.listenPort().getAsInt() : "?")
+                    + " is already in use by another process in this network namespace";
+            case 22 -> ": wireguard-go refused a value (EINVAL)";
+            case 5 -> ": wireguard-go could not apply it (EIO), see its log";
+            default -> "";
+        };
     }
 
     /** Gives a restarted wireguard-go everything it had; runs on that interface's supervisor thread. */

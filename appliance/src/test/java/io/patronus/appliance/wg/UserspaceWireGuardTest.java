@@ -230,4 +230,27 @@ class UserspaceWireGuardTest {
                 () -> w.configure("wg-none", new DeviceConfig(Optional.empty(), OptionalInt.of(1), OptionalInt.empty(), false, List.of())));
         assertTrue(e.getMessage().contains("wg-none.sock does not exist"), e.getMessage());
     }
+
+    @Test
+    void configure_listenPortTakenInTheNamespace_namesThePortAndSummarisesThePeers(@TempDir Path dir) throws Exception {
+        String a = ns + "-a";
+        run("ip", "netns", "add", a);
+        UserspaceWireGuard w = new UserspaceWireGuard(dir, Optional.of(a));
+        backends.add(w);
+        w.ensureInterface("wg-one");
+        w.ensureInterface("wg-two");
+        w.configure("wg-one", new DeviceConfig(Optional.of(WgKeyPair.generate()), OptionalInt.of(51999), OptionalInt.empty(), true, List.of()));
+        List<PeerConfig> peers = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            peers.add(PeerConfig.upsert(WgKeyPair.generate().publicKey(), Optional.empty(),
+                    List.of(IpPrefix.parse("100.64.1." + i + "/32")), OptionalInt.empty()));
+        }
+        DeviceConfig clash = new DeviceConfig(Optional.of(WgKeyPair.generate()), OptionalInt.of(51999), OptionalInt.empty(), true, peers);
+
+        WireGuardException e = org.junit.jupiter.api.Assertions.assertThrows(WireGuardException.class, () -> w.configure("wg-two", clash));
+
+        assertTrue(e.getMessage().contains("listen port 51999 is already in use"), e.getMessage());
+        assertTrue(e.getMessage().contains("(50 peers)"), e.getMessage());
+        assertTrue(e.getMessage().length() < 1000, "an operator reads this in a log line: " + e.getMessage().length() + " chars");
+    }
 }
