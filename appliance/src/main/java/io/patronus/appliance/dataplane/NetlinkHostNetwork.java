@@ -18,7 +18,10 @@ import java.util.Optional;
  */
 public final class NetlinkHostNetwork implements HostNetwork, AutoCloseable {
     private static final int IFF_UP = 1;
+    private static final System.Logger LOG = System.getLogger(NetlinkHostNetwork.class.getName());
     private final RouteNetlink rtnl;
+    private final java.util.Set<Integer> reserved = new java.util.HashSet<>();
+    private String lastReservationFailure = "";
 
     public NetlinkHostNetwork(RouteNetlink rtnl) {
         this.rtnl = rtnl;
@@ -102,6 +105,28 @@ public final class NetlinkHostNetwork implements HostNetwork, AutoCloseable {
     @Override
     public synchronized void deleteRule(HostNetwork.Rule rule) {
         rtnl.deleteRule(io.patronus.appliance.netlink.route.Rule.fwmark(rule.priority(), (int) rule.fwmark(), (int) rule.mask(), rule.table()));
+    }
+
+    @Override
+    public synchronized void reservePorts(java.util.Set<Integer> ports) {
+        if (reserved.containsAll(ports)) {
+            return; // reserved by us before: an operator removing them again is not fought every reconcile
+        }
+        try {
+            if (PortReservations.reserve(rtnl.namespace(), ports)) {
+                LOG.log(System.Logger.Level.INFO, "reserved local ports " + new java.util.TreeSet<>(ports)
+                        + " (net.ipv4.ip_local_reserved_ports) for the WireGuard listen ports");
+            }
+            reserved.addAll(ports);
+            lastReservationFailure = "";
+        } catch (DataPlaneException e) {
+            // Tunnels work without it (the ports are merely exposed to a rare collision): warn once per reason.
+            if (!e.getMessage().equals(lastReservationFailure)) {
+                lastReservationFailure = e.getMessage();
+                LOG.log(System.Logger.Level.WARNING, "could not reserve the WireGuard listen ports " + new java.util.TreeSet<>(ports)
+                        + ": " + e.getMessage() + "; a socket bound without a port may take one of them before its device does");
+            }
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.patronus.appliance.tunnel;
 import io.patronus.model.IpPrefix;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * The host's routing state that the tunnel reconciler manages next to the WireGuard devices: links up, routes in the
@@ -30,6 +31,13 @@ public interface HostNetwork {
     void addRule(Rule rule);
 
     void deleteRule(Rule rule);
+
+    /**
+     * Keeps the kernel from giving {@code ports} to sockets bound without a port, so that the WireGuard listen ports
+     * stay free for their devices; adds to what is reserved already. Best effort: a host that does not let us (a
+     * read-only {@code /proc/sys} in a container) keeps working, with a warning.
+     */
+    void reservePorts(Set<Integer> ports);
 
     /** A route: where to and through which interface. */
     record Route(IpPrefix destination, String ifname) {

@@ -22,6 +22,7 @@ public final class InMemoryHostNetwork implements HostNetwork {
     private final Map<Integer, Map<IpPrefix, String>> tables = new HashMap<>();
     private final List<Rule> rules = new ArrayList<>();
     private final List<String> operations = new ArrayList<>();
+    private final java.util.SortedSet<Integer> reservedPorts = new java.util.TreeSet<>();
 
     public InMemoryHostNetwork(java.util.function.Supplier<java.util.Collection<String>> links) {
         this.links = links;
@@ -41,6 +42,21 @@ public final class InMemoryHostNetwork implements HostNetwork {
     @Override
     public boolean linkExists(String ifname) {
         return Set.copyOf(links.get()).contains(ifname);
+    }
+
+    @Override
+    public synchronized void reservePorts(Set<Integer> ports) {
+        java.util.SortedSet<Integer> missing = new java.util.TreeSet<>(ports);
+        missing.removeAll(reservedPorts);
+        if (!missing.isEmpty()) {
+            reservedPorts.addAll(missing);
+            operations.add("reserve ports " + missing);
+        }
+    }
+
+    /** The ports reserved so far. */
+    public synchronized Set<Integer> reservedPorts() {
+        return Set.copyOf(reservedPorts);
     }
 
     @Override

@@ -120,6 +120,9 @@ public final class TunnelReconciler {
         int updated = 0;
         int removed = 0;
         Set<String> wanted = new HashSet<>();
+        // Before any device starts: a wireguard-go binds a random port at once, which must not be another's.
+        net.reservePorts(plan.interfaces().stream().map(TunnelPlan.InterfacePlan::listenPort)
+                .collect(java.util.stream.Collectors.toSet()));
         for (TunnelPlan.InterfacePlan ip : plan.interfaces()) {
             wanted.add(ip.name());
             Optional<DeviceState> current = wg.read(ip.name());

@@ -32,6 +32,11 @@ public final class RouteNetlink implements AutoCloseable {
         return new RouteNetlink(NetlinkSocket.open(Netlink.NETLINK_ROUTE, namespaceFile));
     }
 
+    /** The namespace file this client was opened in, empty for the caller's own namespace. */
+    public Optional<Path> namespace() {
+        return socket.namespace();
+    }
+
     /** Creates link {@code name} of {@code kind}; EEXIST if it exists, EOPNOTSUPP if the kernel lacks the kind. */
     public void addLink(String name, String kind) {
         socket.execute(RouteMessages.newLink(name, kind), "RTM_NEWLINK (create link)", "link '" + name + "' of kind " + kind);
