@@ -493,8 +493,10 @@ public final class AdminRoutes {
         a.previousCertificateSerial().ifPresent(s -> m.put("previousCertificateSerial", s));
         m.put("enrolledAt", a.enrolledAt());
         a.observedAt().ifPresent(t -> m.put("observedAt", t));
+        // highestSequence in the controller's numbering; acknowledged in the current device's (see TelemetryCounter).
         store.telemetry(a.siteId()).ifPresent(t -> m.put("telemetry", Map.of("stored", t.stored(),
-                "duplicates", t.duplicates(), "highestSequence", t.highestSequence())));
+                "duplicates", t.duplicates(), "highestSequence", t.highestSequence(), "acknowledged", t.deviceAcknowledged(),
+                "streamStart", t.streamStart())));
         keys.keyCreatedAt(a.siteId()).ifPresent(t -> m.put("keyCreatedAt", t));
         store.keyRotation(a.siteId()).ifPresent(r -> m.put("keyRotation", keys.view(r)));
         m.put("progress", a.progress());

@@ -135,6 +135,10 @@ public final class Enrolment {
                         + ") cancelled: the site re-enrolled with a new key", call.remote());
             });
             tx.putAppliance(a);
+            if (tx.store().telemetry(s.id()).isPresent()) {
+                // A new device numbers its events from 1: store them above the site's earlier ones, not as duplicates.
+                tx.startTelemetryStream(s.id());
+            }
             tx.audit(s.organisation(), "token:" + token.id(), "enrol", "site/" + s.id(), "device " + req.serial() + " (appliance "
                     + req.applianceVersion() + ") enrolled; certificate " + id.certificateSerial() + " valid until "
                     + id.notAfter(), call.remote());

@@ -120,21 +120,23 @@ public final class DeviceReports {
             long duplicates = 0;
             long highest = counter.highestSequence();
             for (TelemetryEvent e : events.events()) {
+                long sequence = counter.stored(e.sequence()); // in the controller's numbering (see TelemetryCounter)
                 // At or below the retention's cut: stored once already, then expired; the appliance resends it.
-                if (e.sequence() <= counter.prunedThrough() || batch.hasEvent(siteId, e.sequence()) || !seen.add(e.sequence())) {
+                if (sequence <= counter.prunedThrough() || batch.hasEvent(siteId, sequence) || !seen.add(sequence)) {
                     duplicates++;
                     continue;
                 }
-                fresh.add(new StoredEvent(siteId, organisation, e.sequence(), e.at(), e.kind(), e.body(), batch.tx.now()));
-                highest = Math.max(highest, e.sequence());
+                fresh.add(new StoredEvent(siteId, organisation, sequence, e.at(), e.kind(), e.body(), batch.tx.now()));
+                highest = Math.max(highest, sequence);
             }
+            TelemetryCounter after = counter.with(counter.stored() + fresh.size(), counter.duplicates() + duplicates, highest,
+                    counter.prunedThrough());
             if (!fresh.isEmpty() || duplicates > 0) {
                 batch.tx.put(new Change.Op.PutEvents(siteId, fresh, duplicates));
                 fresh.forEach(e -> batch.events.add(StoredEvent.key(siteId, e.sequence())));
-                batch.counters.put(siteId, new TelemetryCounter(siteId, counter.stored() + fresh.size(),
-                        counter.duplicates() + duplicates, highest, counter.prunedThrough()));
+                batch.counters.put(siteId, after);
             }
-            return new TelemetryAck(highest);
+            return new TelemetryAck(after.deviceAcknowledged());
         });
     }
 

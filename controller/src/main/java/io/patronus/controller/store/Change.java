@@ -49,7 +49,8 @@ public record Change(List<Op> ops, String actor, Instant at) {
             @JsonSubTypes.Type(value = Op.DeleteKeyRotation.class, name = "keyRotation.delete"),
             @JsonSubTypes.Type(value = Op.PutOrganisation.class, name = "organisation.put"),
             @JsonSubTypes.Type(value = Op.AssignOrganisation.class, name = "organisation.assign"),
-            @JsonSubTypes.Type(value = Op.PutAdminToken.class, name = "adminToken.put")})
+            @JsonSubTypes.Type(value = Op.PutAdminToken.class, name = "adminToken.put"),
+            @JsonSubTypes.Type(value = Op.StartTelemetryStream.class, name = "telemetry.stream")})
     public sealed interface Op {
         record PutSite(SiteRecord site) implements Op {
         }
@@ -153,6 +154,13 @@ public record Change(List<Op> ops, String actor, Instant at) {
         }
 
         /** An organisation admin token created or revoked. */
+        /**
+         * A new device enrolled for the site: its events, numbered from 1 again, are stored above everything the site
+         * stored so far ({@link TelemetryCounter#newStream}, computed from the state the op finds, so a replay agrees).
+         */
+        record StartTelemetryStream(String siteId) implements Op {
+        }
+
         record PutAdminToken(AdminTokenRecord token) implements Op {
         }
     }

@@ -425,6 +425,7 @@ public final class ControllerStore implements AutoCloseable {
                 case Change.Op.PutRollout p -> rollouts.put(p.rollout().id(), p.rollout());
                 case Change.Op.PutKeyRotation p -> keyRotations.put(p.rotation().siteId(), p.rotation());
                 case Change.Op.DeleteKeyRotation d -> keyRotations.remove(d.siteId());
+                case Change.Op.StartTelemetryStream t -> telemetry.computeIfPresent(t.siteId(), (k, c) -> c.newStream());
                 case Change.Op.PutOrganisation p -> organisations.put(p.organisation().id(), p.organisation());
                 case Change.Op.AssignOrganisation a -> assignOrganisation(a.organisation());
                 case Change.Op.PutAdminToken p -> {
@@ -467,8 +468,7 @@ public final class ControllerStore implements AutoCloseable {
             }
             highest = Math.max(highest, e.sequence());
         }
-        telemetry.put(p.siteId(), new TelemetryCounter(p.siteId(), stored, c.duplicates() + p.duplicates(), highest,
-                c.prunedThrough()));
+        telemetry.put(p.siteId(), c.with(stored, c.duplicates() + p.duplicates(), highest, c.prunedThrough()));
     }
 
     private void applyPublish(Change.Op.Publish p) {
@@ -499,8 +499,7 @@ public final class ControllerStore implements AutoCloseable {
         });
         highest.forEach((site, seq) -> {
             TelemetryCounter c = telemetry.getOrDefault(site, new TelemetryCounter(site, 0, 0, 0));
-            telemetry.put(site, new TelemetryCounter(site, c.stored(), c.duplicates(), c.highestSequence(),
-                    Math.max(c.prunedThrough(), seq)));
+            telemetry.put(site, c.with(c.stored(), c.duplicates(), c.highestSequence(), Math.max(c.prunedThrough(), seq)));
         });
     }
 

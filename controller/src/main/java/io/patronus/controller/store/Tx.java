@@ -69,6 +69,11 @@ public final class Tx {
         return put(new Change.Op.PutOrganisation(o));
     }
 
+    /** A new device enrolled for {@code siteId}: its events are stored above the site's earlier ones. */
+    public Tx startTelemetryStream(String siteId) {
+        return put(new Change.Op.StartTelemetryStream(siteId));
+    }
+
     public Tx putAdminToken(AdminTokenRecord t) {
         return put(new Change.Op.PutAdminToken(t));
     }

@@ -132,6 +132,58 @@ class ConfigDistributionTest {
         assertEquals(0, fleet.admin().get("/v1/admin/events?since=2026-11-23T10:00:05Z").json().path("total").asLong());
     }
 
+    /** Regression: a replacement device numbers its events from 1 and they were dropped as the old device's duplicates. */
+    @Test
+    void telemetry_replacementDevice_numbersFromOneAgain_storedNotDroppedAsDuplicates() {
+        FakeAppliance first = fleet.enrolled("branch-1", "default", "10.1.0.0/16");
+        assertEquals(3, first.device().post("/v1/device/telemetry", events(1, 3, "old")).json().path("acknowledged").asLong());
+        FakeAppliance replacement = new FakeAppliance(fleet, "SER-branch-1-new");
+        replacement.enrol(fleet.token("branch-1"));
+
+        Http.Answer ack = replacement.device().post("/v1/device/telemetry", events(1, 2, "new"));
+
+        assertEquals(2, ack.json().path("acknowledged").asLong(), "acknowledged in the new device's own numbering");
+        JsonNode stored = fleet.admin().get("/v1/admin/events?site=branch-1").json();
+        assertEquals(5, stored.path("total").asLong());
+        assertEquals(List.of("old", "old", "old", "new", "new"), stored.path("items").findValues("origin").stream()
+                .map(JsonNode::asText).toList());
+        assertEquals(0, stored.path("telemetry").get(0).path("duplicates").asLong());
+        // A resend is still a duplicate, and the next event moves the ack on; also after a restart (replayed or checkpointed).
+        fleet.restart();
+        assertEquals(2, replacement.device().post("/v1/device/telemetry", events(1, 2, "new")).json().path("acknowledged").asLong());
+        assertEquals(3, replacement.device().post("/v1/device/telemetry", events(3, 3, "new")).json().path("acknowledged").asLong());
+        JsonNode after = fleet.admin().get("/v1/admin/events?site=branch-1").json();
+        assertEquals(6, after.path("total").asLong());
+        assertEquals(2, after.path("telemetry").get(0).path("duplicates").asLong());
+        JsonNode view = fleet.admin().get("/v1/admin/appliances/branch-1").json().path("telemetry");
+        assertEquals(3, view.path("acknowledged").asLong());
+        assertEquals(6, view.path("highestSequence").asLong());
+    }
+
+    @Test
+    void telemetry_siteDeletedAndItsIdUsedAgain_newDevicesEventsStored() {
+        FakeAppliance first = fleet.enrolled("branch-1", "default", "10.1.0.0/16");
+        first.device().post("/v1/device/telemetry", events(1, 4, "old"));
+        Http.Answer deleted = fleet.admin().delete("/v1/admin/sites/branch-1");
+        assertEquals(2, deleted.status() / 100, deleted.toString());
+        FakeAppliance again = fleet.enrolled("branch-1", "default", "10.1.0.0/16");
+
+        Http.Answer ack = again.device().post("/v1/device/telemetry", events(1, 2, "new"));
+
+        assertEquals(2, ack.json().path("acknowledged").asLong());
+        JsonNode stored = fleet.admin().get("/v1/admin/events?site=branch-1").json();
+        assertEquals(List.of("old", "old", "old", "old", "new", "new"), stored.path("items").findValues("origin").stream()
+                .map(JsonNode::asText).toList());
+    }
+
+    private static Map<String, Object> events(int from, int to, String origin) {
+        List<Map<String, Object>> list = new java.util.ArrayList<>();
+        for (int i = from; i <= to; i++) {
+            list.add(Map.of("sequence", i, "at", "2026-11-23T10:00:0" + i + "Z", "kind", "path_event", "body", Map.of("origin", origin)));
+        }
+        return Map.of("events", list);
+    }
+
     @Test
     void telemetry_sequencesNotIncreasing_refused400() {
         FakeAppliance a = fleet.enrolled("branch-1", "default", "10.1.0.0/16");
