@@ -94,6 +94,9 @@ class LabMeshTest {
                 assertTrue(fiber.get("tunnel").get("rxBytes").asLong() > 0, fiber.toString());
                 assertTrue(fiber.get("tunnel").has("handshakeAgeSeconds"), fiber.toString());
 
+                // The WireGuard listen ports are kept out of the ephemeral range of the appliance's namespace.
+                assertEquals("51820-51821", lab.exec("1", "sysctl", "-n", "net.ipv4.ip_local_reserved_ports").output().strip());
+
                 Map<String, List<String>> before = peers(apps.get(0), "wg-fiber");
                 assertEquals(2, before.size(), before.toString());
 
