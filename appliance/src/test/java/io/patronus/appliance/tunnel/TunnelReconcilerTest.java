@@ -70,6 +70,14 @@ class TunnelReconcilerTest {
     }
 
     @Test
+    void firstReconcile_reservesTheListenPortsBeforeStartingAnyDevice() {
+        sites.set(List.of(site(1, "fiber", "lte"), site(2, "fiber", "lte")));
+        reconciler.reconcile();
+        assertEquals(java.util.Set.of(51820, 51821), net.reservedPorts());
+        assertEquals("reserve ports [51820, 51821]", net.operations().getFirst(), net.operations().toString());
+    }
+
+    @Test
     void addingASite_addsOnlyItsPeers_andTouchesNoOtherPeer() {
         List<Site> three = List.of(site(1, "fiber", "lte"), site(2, "fiber", "lte"), site(3, "fiber", "lte"));
         sites.set(three);
