@@ -83,8 +83,8 @@ public final class SiteMemoryBenchmark {
         try (RunningAppliance running = RunningAppliance.start(dir.resolve("data"))) {
             var a = running.appliance();
             Thread.sleep(3_000);
+            Map<String, long[]> histogramBefore = histogram(); // first, so that it is live in both measurements
             long before = liveHeap();
-            Map<String, long[]> histogramBefore = histogram();
             long filesBefore = size(dir);
             List<Site> sites = new ArrayList<>(n);
             String key = Fixtures.randomKey();
@@ -127,8 +127,8 @@ public final class SiteMemoryBenchmark {
              Prober prober = Prober.builder().build()) {
             prober.start();
             Thread.sleep(2_000);
-            long before = liveHeap();
             Map<String, long[]> histogramBefore = histogram();
+            long before = liveHeap();
             List<ProbeTarget> targets = new ArrayList<>(n * 2);
             for (int i = 0; i < n; i++) {
                 for (String colour : List.of("fiber", "lte")) {
