@@ -130,10 +130,7 @@ final class PathSession implements Comparable<PathSession> {
 
     /** Declares timed-out probes lost and sends a probe when one is due; returns when to be called next. */
     long service(long now, Sender sender) {
-        long timeout = timeoutNanos();
-        while (estimator.expireNext(now, timeout) != 0) {
-            outcome(ProbeOutcome.LOST);
-        }
+        expire(now);
         boolean postponed = false;
         if (now >= sendDue(now)) {
             postponed = send(sender) == SendResult.POSTPONED;
@@ -147,8 +144,28 @@ final class PathSession implements Comparable<PathSession> {
         estimator.reflectorCount(wireSeq, count);
     }
 
-    /** A reply to one of this path's probes. */
+    private void expire(long now) {
+        long timeout = timeoutNanos();
+        while (estimator.expireNext(now, timeout) != 0) {
+            outcome(ProbeOutcome.LOST);
+        }
+    }
+
+    /** A reply to one of this path's probes, received at {@code t4}: the moment it was read. */
     PathEstimator.ReplyKind reply(int wireSeq, long t1, long t2, long t3, long t4) {
+        return reply(wireSeq, t1, t2, t3, t4, false);
+    }
+
+    /**
+     * A reply to one of this path's probes, received at {@code t4}. When {@code t4IsArrival} (the kernel's arrival
+     * time, however long ago the loop was able to read it), the probes that had timed out before it arrived are
+     * declared lost first, so that it counts as on time or late as it would have had the loop read it at once; a
+     * reply arriving at its probe's very deadline is on time, as one read in the same wake-up would be.
+     */
+    PathEstimator.ReplyKind reply(int wireSeq, long t1, long t2, long t3, long t4, boolean t4IsArrival) {
+        if (t4IsArrival) {
+            expire(t4 - 1);
+        }
         PathEstimator.ReplyKind kind = estimator.reply(wireSeq, t1, t2, t3, t4);
         switch (kind) {
             case ON_TIME -> outcome(ProbeOutcome.REPLIED);

@@ -478,4 +478,60 @@ class ProberSimulationTest {
         assertEquals(e.sent() - e.pending(), e.received());
         assertEquals(PathStatus.UP, s.report.status());
     }
+
+    /**
+     * The loop read two replies 5 s late (it had stalled): the kernel's arrival times decide. The first arrived 20 ms
+     * after its probe: on time, RTT 20 ms. The second arrived after its probe's 100 ms timeout: that probe is lost and
+     * the reply late, as if the loop had been awake all along. Read without arrival times, both would be on time.
+     */
+    @Test
+    void repliesReadAfterAStall_arrivalTimeDecidesOnTimeOrLate() {
+        for (boolean arrivalTimes : new boolean[] {true, false}) {
+            FakeProbeClock clock = new FakeProbeClock();
+            long t0 = clock.nanos();
+            List<PathReport> reports = new ArrayList<>();
+            PathSession s = new PathSession(1, target(INTERVAL, 3, SLA), ProbeSettings.defaults(), clock, t0,
+                    new PathSession.Sink() {
+                        @Override
+                        public void report(PathReport r) {
+                            reports.add(r);
+                        }
+
+                        @Override
+                        public void changed(PathReport before, PathReport after) {
+                        }
+                    });
+            List<long[]> probes = new ArrayList<>();
+            PathSession.Sender sender = (path, packet) -> {
+                probes.add(new long[] {ProbePacket.seq(packet, 0), ProbePacket.t1(packet, 0)});
+                return PathSession.SendResult.SENT;
+            };
+            s.service(t0, sender);
+            clock.advance(Duration.ofMillis(100));
+            s.service(clock.nanos(), sender);
+            assertEquals(2, probes.size());
+            clock.advance(Duration.ofSeconds(5)); // the loop thread stalls; the replies wait in the socket
+
+            long[] first = probes.get(0);
+            long[] second = probes.get(1);
+            PathEstimator.ReplyKind a = s.reply((int) first[0], first[1], 0, 0, arrivalTimes ? first[1] + 20 * MS : clock.nanos(),
+                    arrivalTimes);
+            PathEstimator.ReplyKind b = s.reply((int) second[0], second[1], 0, 0, arrivalTimes ? second[1] + 150 * MS : clock.nanos(),
+                    arrivalTimes);
+
+            PathEstimates e = s.estimator().estimates();
+            if (arrivalTimes) {
+                assertEquals(PathEstimator.ReplyKind.ON_TIME, a);
+                assertEquals(20.0, e.rttP50Ms(), 1e-6, "the true round trip, not the stall");
+                assertEquals(PathEstimator.ReplyKind.LATE, b, "arrived 150 ms after its probe: past the 100 ms timeout");
+                assertEquals(1, e.lost());
+                assertEquals(150.0, e.rttLastMs(), 1e-6);
+            } else {
+                assertEquals(PathEstimator.ReplyKind.ON_TIME, a);
+                assertEquals(PathEstimator.ReplyKind.ON_TIME, b);
+                assertEquals(0, e.lost());
+                assertTrue(e.rttP50Ms() > 4_000, "read time: the stall counts as round trip");
+            }
+        }
+    }
 }
