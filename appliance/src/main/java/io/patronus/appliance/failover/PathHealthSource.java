@@ -31,7 +31,8 @@ public final class PathHealthSource implements Function<String, Optional<PathHea
     @Override
     public Optional<PathHealth> apply(String pathId) {
         return paths.apply(pathId).map(p -> {
-            Seen s = seen.compute(pathId, (k, old) -> old != null && old.status() == p.status() ? old : new Seen(p.status(), clock.instant()));
+            // Keyed by the path's own id, not the caller's copy: one string per path however often it is asked.
+            Seen s = seen.compute(p.id(), (k, old) -> old != null && old.status() == p.status() ? old : new Seen(p.status(), clock.instant()));
             return new PathHealth(p.status(), p.healthScore(), s.since(), String.format(java.util.Locale.ROOT,
                     "latency %.1f ms, loss %.1f%%, jitter %.1f ms", p.latencyMs(), p.packetLossPct(), p.jitterMs()));
         });

@@ -88,8 +88,9 @@ public final class PathMonitor implements AutoCloseable {
             }
             for (Link l : links) {
                 if (s.endpoints().containsKey(l.colour())) {
-                    String id = Path.id(localSiteId, s.id(), l.colour());
-                    wanted.put(id, current.getOrDefault(id, Path.unmeasured(localSiteId, s.id(), l.colour())));
+                    // The map's key is the path's own id string (a map keeps the key it was first given).
+                    Path fresh = Path.unmeasured(localSiteId, s.id(), l.colour());
+                    wanted.put(fresh.id(), current.getOrDefault(fresh.id(), fresh));
                 }
             }
         }

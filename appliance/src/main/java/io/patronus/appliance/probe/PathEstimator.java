@@ -24,29 +24,44 @@ import java.util.Arrays;
  * </ul>
  *
  * <p>Probes are identified by a 64-bit sequence number that the sender increments by one per probe; the wire carries
- * its low 32 bits. Up to {@value #MAX_IN_FLIGHT} probes can be in flight; a probe still unanswered when that many
- * newer ones were sent is declared lost. A reply is matched only if its sequence number and echoed {@code t1} are
- * those of a probe we sent; others count as unknown and change nothing.
+ * its low 32 bits. The newest {@link #trackedSlots()} probes are tracked (a power of two sized from the most probes
+ * that can be pending at once, see {@link #maxPending(int)}); a probe still unanswered when that many newer ones were
+ * sent is declared lost. A reply is matched only if its sequence number and echoed {@code t1} are those of a probe we
+ * sent; others count as unknown and change nothing.
+ *
+ * <h2>Memory</h2>
+ * An appliance keeps one estimator per path, two or more per remote site, so its arrays are most of the heap a site
+ * costs (SiteMemoryBenchmark): per tracked probe a send time and a state byte (whether it was an extra probe is a bit
+ * of that byte); the reflector's counts as two ints per sample (the count is a 32-bit field on the wire, the sequence
+ * number is kept as its low 32 bits and completed from the newest sample); the RTT window as floats (24 bits of
+ * mantissa: within 4 ns at 100 ms, far below what the percentiles are used for); the loss window as bits.
  *
  * <p>Thread-safety: none; one path is fed by one thread (the prober's loop). {@link #estimates()} allocates a small
- * immutable snapshot; everything else is allocation-free.
+ * immutable snapshot, {@link #maxPending(int)} may allocate new tracking arrays; everything else is allocation-free.
  */
 public final class PathEstimator {
     public static final int DEFAULT_LOSS_WINDOW = 100;
     public static final int DEFAULT_RTT_WINDOW = 100;
     /**
-     * Probes tracked per path (sent, answered or lost, for matching late replies). A probe is lost after at most 2 s,
-     * so at the default 100 ms (and four times that while a reply is overdue) fewer than 100 are ever pending, and 256
-     * recognise a late reply for 25 s; at the 10 ms minimum interval the horizon is 2.5 s (0.6 s while suspect). It
-     * was 4,096: 72 KiB per path, nine tenths of the heap an appliance held per remote site (SiteMemoryBenchmark).
+     * The bound of pending probes of an estimator not told its path's interval: that of the default 100 ms (128
+     * slots). The prober sizes each path's ring from its own interval ({@link PathSession#maxPending}): 1,024 slots at
+     * the 10 ms minimum, 32 from 400 ms. Once every path tracked 4,096 probes: 72 KiB per path, nine tenths of the heap
+     * an appliance held per remote site; then 256.
      */
-    static final int MAX_IN_FLIGHT = 256;
-    private static final int MASK = MAX_IN_FLIGHT - 1;
+    static final int DEFAULT_MAX_PENDING = PathSession.maxPending(ProbeTarget.DEFAULT_INTERVAL);
+    /** The fewest slots: a path probed rarely still recognises a late reply for 32 intervals. */
+    static final int MIN_TRACKED = 32;
+    static final int MAX_TRACKED = 4096;
+    /** The largest bound of pending probes {@link #slotsFor} fits in {@value #MAX_TRACKED} slots. */
+    static final int MAX_PENDING = 3640;
+    // A slot's state; EXTRA is or-ed into PENDING, ANSWERED, LOST and LOST_ANSWERED for an extra probe.
     private static final byte FREE = 0;
     private static final byte PENDING = 1;
     private static final byte ANSWERED = 2;
     private static final byte LOST = 3;
     private static final byte LOST_ANSWERED = 4;
+    private static final byte EXTRA = 8;
+    private static final byte KIND = 7;
 
     /** What a reply turned out to be. */
     public enum ReplyKind {
@@ -63,24 +78,34 @@ public final class PathEstimator {
     private final int lossWindow;
     private final int rttWindow;
 
-    private final long[] probeSent = new long[MAX_IN_FLIGHT];
-    private final byte[] probeState = new byte[MAX_IN_FLIGHT];
-    private final boolean[] probeExtra = new boolean[MAX_IN_FLIGHT];
+    private long[] probeSent;
+    private byte[] probeState;
+    private int mask;
+    /** The bound of pending probes the ring is sized for, and the ring size it asks for. */
+    private int maxPending;
+    private int wantedSlots;
+    /** The oldest probe still pending, or {@code next} when none is. */
     private long head;
     private long next;
 
-    /** Replies' (sequence, reflector received count) samples, for the forward/backward split of loss. */
-    private final long[] countSeq;
-    private final long[] countVal;
+    /**
+     * Replies' (sequence, reflector received count) samples, for the forward/backward split of loss: the sequence
+     * number's low 32 bits (completed from {@link #countNewestSeq}, the samples span less than 2^31 probes) and the
+     * unsigned 32-bit count.
+     */
+    private final int[] countSeq;
+    private final int[] countVal;
+    private long countNewestSeq;
     private int countAt;
     private int countSize;
-    private final boolean[] outcomes;
+    /** The loss window, one bit per decided regular probe: set when it was lost. */
+    private final long[] outcomes;
     private int outcomeAt;
     private int outcomeCount;
     private int lostInWindow;
 
-    private final double[] rttRing;
-    private final double[] rttSorted;
+    private final float[] rttRing;
+    private final float[] rttSorted;
     private int rttAt;
     private int rttCount;
     private double rttEwma;
@@ -112,6 +137,14 @@ public final class PathEstimator {
 
     /** Starting at sequence number {@code firstSeq} (tests use it to cross the 32-bit wrap of the wire field). */
     PathEstimator(int lossWindow, int rttWindow, long firstSeq) {
+        this(lossWindow, rttWindow, firstSeq, DEFAULT_MAX_PENDING);
+    }
+
+    /**
+     * An estimator whose ring of tracked probes covers {@code maxPending} probes pending at once (see
+     * {@link #maxPending(int)}).
+     */
+    PathEstimator(int lossWindow, int rttWindow, long firstSeq, int maxPending) {
         if (firstSeq < 1) {
             throw new ProbeException("firstSeq must be at least 1, was " + firstSeq);
         }
@@ -125,11 +158,73 @@ public final class PathEstimator {
         }
         this.lossWindow = lossWindow;
         this.rttWindow = rttWindow;
-        this.outcomes = new boolean[lossWindow];
-        this.countSeq = new long[lossWindow];
-        this.countVal = new long[lossWindow];
-        this.rttRing = new double[rttWindow];
-        this.rttSorted = new double[rttWindow];
+        this.outcomes = new long[(lossWindow + 63) / 64];
+        this.countSeq = new int[lossWindow];
+        this.countVal = new int[lossWindow];
+        this.rttRing = new float[rttWindow];
+        this.rttSorted = new float[rttWindow];
+        this.maxPending = checkMaxPending(maxPending);
+        this.wantedSlots = slotsFor(maxPending);
+        resize(wantedSlots);
+    }
+
+    /**
+     * The slots that track {@code maxPending} pending probes: a power of two at least an eighth more (the ring is
+     * indexed by the sequence number's low bits, and the margin keeps a late reply recognisable a little longer),
+     * and at least {@value #MIN_TRACKED}.
+     */
+    static int slotsFor(int maxPending) {
+        int wanted = Math.max(MIN_TRACKED, maxPending + maxPending / 8 + 1);
+        return Integer.highestOneBit(wanted - 1) << 1;
+    }
+
+    private static int checkMaxPending(int maxPending) {
+        if (maxPending < 1 || maxPending > MAX_PENDING) {
+            throw new ProbeException("maxPending must be between 1 and " + MAX_PENDING + " probes (a ring of at most "
+                    + MAX_TRACKED + " slots), was " + maxPending);
+        }
+        return maxPending;
+    }
+
+    /** How many of the newest probes are tracked (answered, lost or pending): the ring's size. */
+    int trackedSlots() {
+        return probeState.length;
+    }
+
+    /**
+     * Sizes the ring for at most {@code maxPending} probes pending at once from now on (the path's interval changed).
+     * No probe still pending is forgotten: if those pending now plus {@code maxPending} new ones do not fit the ring
+     * this bound asks for, the ring grows to hold them now (when the bound grew) or keeps its size (when it shrank),
+     * and takes the asked size at a later send, once they fit.
+     */
+    void maxPending(int maxPending) {
+        this.maxPending = checkMaxPending(maxPending);
+        this.wantedSlots = slotsFor(maxPending);
+        long needed = next - head + maxPending;
+        if (needed <= wantedSlots) {
+            resize(wantedSlots);
+        } else if (needed > probeState.length) {
+            resize(slotsFor((int) Math.min(needed, MAX_PENDING)));
+        }
+    }
+
+    /** Moves the newest probes into rings of {@code slots} (a power of two); older ones are no longer tracked. */
+    private void resize(int slots) {
+        if (probeState != null && probeState.length == slots) {
+            return;
+        }
+        long[] sentAt = new long[slots];
+        byte[] state = new byte[slots];
+        if (probeState != null) {
+            int keep = (int) Math.min(Math.min(slots, probeState.length), next - 1);
+            for (long seq = next - keep; seq < next; seq++) {
+                sentAt[(int) (seq & (slots - 1))] = probeSent[(int) (seq & mask)];
+                state[(int) (seq & (slots - 1))] = probeState[(int) (seq & mask)];
+            }
+        }
+        probeSent = sentAt;
+        probeState = state;
+        mask = slots - 1;
     }
 
     /** The sequence number the next probe must carry (the first is 1). */
@@ -139,7 +234,7 @@ public final class PathEstimator {
 
     /**
      * Records probe {@code seq} (which must be {@link #nextSeq()}) as sent at {@code t1Nanos}. Returns the sequence
-     * number of a probe that had to be declared lost to make room ({@value #MAX_IN_FLIGHT} in flight), or 0.
+     * number of a probe that had to be declared lost to make room ({@link #trackedSlots()} in flight), or 0.
      */
     public long sent(long seq, long t1Nanos) {
         return sent(seq, t1Nanos, false);
@@ -158,19 +253,21 @@ public final class PathEstimator {
         if (seq != next) {
             throw new ProbeException("probe sequence numbers must follow each other: expected " + next + ", got " + seq);
         }
+        if (probeState.length != wantedSlots && next - head + maxPending <= wantedSlots) {
+            resize(wantedSlots); // a smaller bound asked for earlier: the probes still pending fit now
+        }
         long evicted = 0;
-        while (next - head >= MAX_IN_FLIGHT) {
-            int i = (int) (head & MASK);
-            if (probeState[i] == PENDING) {
+        while (next - head >= probeState.length) {
+            int i = (int) (head & mask);
+            if (kind(i) == PENDING) {
                 evicted = seqAt(i);
                 declareLost(i);
             }
             head++;
         }
-        int i = (int) (seq & MASK);
+        int i = (int) (seq & mask);
         probeSent[i] = t1Nanos;
-        probeState[i] = PENDING;
-        probeExtra[i] = extra;
+        probeState[i] = extra ? PENDING | EXTRA : PENDING;
         next = seq + 1;
         sent++;
         return evicted;
@@ -182,16 +279,16 @@ public final class PathEstimator {
      */
     public ReplyKind reply(int wireSeq, long t1, long t2, long t3, long t4) {
         long seq = fullSeq(wireSeq);
-        if (seq < 1 || seq >= next || next - seq > MAX_IN_FLIGHT) {
+        if (seq < 1 || seq >= next || next - seq > probeState.length) {
             unknown++;
             return ReplyKind.UNKNOWN;
         }
-        int i = (int) (seq & MASK);
-        if (probeState[i] == FREE || probeSent[i] != t1) {
+        int i = (int) (seq & mask);
+        if (kind(i) == FREE || probeSent[i] != t1) {
             unknown++;
             return ReplyKind.UNKNOWN;
         }
-        ReplyKind kind = switch (probeState[i]) {
+        ReplyKind kind = switch (kind(i)) {
             case PENDING -> ReplyKind.ON_TIME;
             case LOST -> ReplyKind.LATE;
             default -> ReplyKind.DUPLICATE;
@@ -206,16 +303,16 @@ public final class PathEstimator {
         rttSample(Math.max(0, rttNanos) / 1e6);
         highestAnswered = Math.max(highestAnswered, seq);
         if (kind == ReplyKind.ON_TIME) {
-            probeState[i] = ANSWERED;
+            setKind(i, ANSWERED);
             received++;
-            if (!probeExtra[i]) {
+            if (!extra(i)) {
                 outcome(false);
             }
             if (consecutiveLost > 0 && seq > streakLastSeq) {
                 consecutiveLost = 0;
             }
         } else {
-            probeState[i] = LOST_ANSWERED;
+            setKind(i, LOST_ANSWERED);
             late++;
             // A late reply does not end a loss streak: its probe was lost all the same (the path is too slow for
             // the timeout); only probes sent after it can still join the streak.
@@ -229,8 +326,8 @@ public final class PathEstimator {
         if (seq < head || seq >= next) {
             return false;
         }
-        int i = (int) (seq & MASK);
-        if (probeState[i] != PENDING) {
+        int i = (int) (seq & mask);
+        if (kind(i) != PENDING) {
             return false;
         }
         declareLost(i);
@@ -245,7 +342,7 @@ public final class PathEstimator {
     long expireNext(long now, long timeoutNanos) {
         advanceHead();
         if (head < next) {
-            int i = (int) (head & MASK);
+            int i = (int) (head & mask);
             if (now - probeSent[i] >= timeoutNanos) {
                 long seq = seqAt(i);
                 declareLost(i);
@@ -260,7 +357,7 @@ public final class PathEstimator {
     boolean oldestPending(long[] sentAt) {
         advanceHead();
         if (head < next) {
-            sentAt[0] = probeSent[(int) (head & MASK)];
+            sentAt[0] = probeSent[(int) (head & mask)];
             return true;
         }
         return false;
@@ -273,11 +370,11 @@ public final class PathEstimator {
 
     /** The send time of probe {@code seq} if it is still tracked, else {@code Long.MIN_VALUE}. */
     long sentAt(long seq) {
-        if (seq < 1 || seq >= next || next - seq > MAX_IN_FLIGHT) {
+        if (seq < 1 || seq >= next || next - seq > probeState.length) {
             return Long.MIN_VALUE;
         }
-        int i = (int) (seq & MASK);
-        return probeState[i] != FREE ? probeSent[i] : Long.MIN_VALUE;
+        int i = (int) (seq & mask);
+        return kind(i) != FREE ? probeSent[i] : Long.MIN_VALUE;
     }
 
     /**
@@ -288,9 +385,9 @@ public final class PathEstimator {
         int keep = Math.max(0, Math.min(n, outcomeCount));
         boolean[] kept = new boolean[keep];
         for (int k = 0; k < keep; k++) {
-            kept[k] = outcomes[Math.floorMod(outcomeAt - keep + k, lossWindow)];
+            kept[k] = outcomeAt(Math.floorMod(outcomeAt - keep + k, lossWindow));
         }
-        Arrays.fill(outcomes, false);
+        Arrays.fill(outcomes, 0);
         outcomeAt = 0;
         outcomeCount = 0;
         lostInWindow = 0;
@@ -313,28 +410,42 @@ public final class PathEstimator {
     }
 
     /**
-     * Records the reflector's count of requests received, carried by the reply to {@code wireSeq}. Over the loss
-     * window, (count delta) / (sequence delta) is the share of requests that arrived: the forward direction's loss.
-     * A count that goes backwards (the reflector restarted) starts the samples afresh. Zero means "not counted".
+     * Records the reflector's count of requests received, carried by the reply to {@code wireSeq}: the unsigned
+     * 32-bit field of the wire, 1 to 2^32 - 1. Over the loss window, (count delta) / (sequence delta) is the share of
+     * requests that arrived: the forward direction's loss. A count that goes backwards (the reflector restarted, or
+     * its count wrapped) starts the samples afresh. Zero means "not counted".
      */
     public void reflectorCount(int wireSeq, long count) {
         if (count == 0) {
             return;
         }
+        if (count < 0 || count > 0xffff_ffffL) {
+            throw new ProbeException("reflector count must be an unsigned 32-bit number (the wire field), was " + count);
+        }
         long seq = fullSeq(wireSeq);
         if (countSize > 0) {
             int last = Math.floorMod(countAt - 1, countSeq.length);
-            if (seq <= countSeq[last]) {
+            if (seq <= countNewestSeq) {
                 return; // a late or duplicate reply: the newer sample already covers it
             }
-            if (count < countVal[last]) {
+            if (count < Integer.toUnsignedLong(countVal[last])) {
                 countSize = 0;
             }
+            // Keep the samples within 2^31 probes of the newest, so that 32 bits complete their sequence numbers.
+            while (countSize > 0 && seq - countSeqAt(Math.floorMod(countAt - countSize, countSeq.length)) > Integer.MAX_VALUE) {
+                countSize--;
+            }
         }
-        countSeq[countAt] = seq;
-        countVal[countAt] = count;
+        countSeq[countAt] = (int) seq;
+        countVal[countAt] = (int) count;
+        countNewestSeq = seq;
         countAt = (countAt + 1) % countSeq.length;
         countSize = Math.min(countSize + 1, countSeq.length);
+    }
+
+    /** The full sequence number of count sample {@code k}: the one of the newest sample's last 2^32 with its low bits. */
+    private long countSeqAt(int k) {
+        return countNewestSeq - Integer.toUnsignedLong((int) countNewestSeq - countSeq[k]);
     }
 
     /** Forward loss in % over the counted samples, or -1 when there are too few. */
@@ -344,8 +455,8 @@ public final class PathEstimator {
         }
         int newest = Math.floorMod(countAt - 1, countSeq.length);
         int oldest = Math.floorMod(countAt - countSize, countSeq.length);
-        long sentBetween = countSeq[newest] - countSeq[oldest];
-        long arrived = countVal[newest] - countVal[oldest];
+        long sentBetween = countSeqAt(newest) - countSeqAt(oldest);
+        long arrived = Integer.toUnsignedLong(countVal[newest]) - Integer.toUnsignedLong(countVal[oldest]);
         if (sentBetween < MIN_FORWARD_SPAN) {
             return -1;
         }
@@ -402,7 +513,7 @@ public final class PathEstimator {
     private long pendingCount() {
         long n = 0;
         for (long s = head; s < next; s++) {
-            n += probeState[(int) (s & MASK)] == PENDING ? 1 : 0;
+            n += kind((int) (s & mask)) == PENDING ? 1 : 0;
         }
         return n;
     }
@@ -418,17 +529,29 @@ public final class PathEstimator {
 
     /**
      * The sequence number of the probe in slot {@code i}, which is not {@code FREE}. No array holds it: slot
-     * {@code seq & MASK} is written at every send and numbers are consecutive, so a used slot always holds the one
-     * number of the last {@value #MAX_IN_FLIGHT} sent that falls on it.
+     * {@code seq & mask} is written at every send and numbers are consecutive, so a used slot always holds the one
+     * number of the last {@link #trackedSlots()} sent that falls on it (a resize moves each probe to its new slot).
      */
     private long seqAt(int i) {
-        return next - 1 - ((next - 1 - i) & MASK);
+        return next - 1 - ((next - 1 - i) & mask);
+    }
+
+    private int kind(int i) {
+        return probeState[i] & KIND;
+    }
+
+    private boolean extra(int i) {
+        return (probeState[i] & EXTRA) != 0;
+    }
+
+    private void setKind(int i, byte kind) {
+        probeState[i] = (byte) ((probeState[i] & EXTRA) | kind);
     }
 
     private void declareLost(int i) {
-        probeState[i] = LOST;
+        setKind(i, LOST);
         lost++;
-        if (!probeExtra[i]) {
+        if (!extra(i)) {
             outcome(true);
         }
         long seq = seqAt(i);
@@ -444,24 +567,31 @@ public final class PathEstimator {
     }
 
     private void advanceHead() {
-        while (head < next && probeState[(int) (head & MASK)] != PENDING) {
+        while (head < next && kind((int) (head & mask)) != PENDING) {
             head++;
         }
     }
 
     private void outcome(boolean wasLost) {
         if (outcomeCount == lossWindow) {
-            if (outcomes[outcomeAt]) {
+            if (outcomeAt(outcomeAt)) {
                 lostInWindow--;
             }
         } else {
             outcomeCount++;
         }
-        outcomes[outcomeAt] = wasLost;
         if (wasLost) {
+            outcomes[outcomeAt >>> 6] |= 1L << outcomeAt;
             lostInWindow++;
+        } else {
+            outcomes[outcomeAt >>> 6] &= ~(1L << outcomeAt);
         }
         outcomeAt = (outcomeAt + 1) % lossWindow;
+    }
+
+    /** Whether the decision in slot {@code k} of the loss window was a loss. */
+    private boolean outcomeAt(int k) {
+        return (outcomes[k >>> 6] & 1L << k) != 0;
     }
 
     private void rttSample(double ms) {
@@ -478,18 +608,19 @@ public final class PathEstimator {
         } else {
             rttCount++;
         }
-        rttRing[rttAt] = ms;
+        float sample = (float) ms;
+        rttRing[rttAt] = sample;
         rttAt = (rttAt + 1) % rttWindow;
-        insertSorted(ms);
+        insertSorted(sample);
     }
 
-    private void removeSorted(double v) {
+    private void removeSorted(float v) {
         int n = rttCount;
         int i = Arrays.binarySearch(rttSorted, 0, n, v);
         System.arraycopy(rttSorted, i + 1, rttSorted, i, n - i - 1);
     }
 
-    private void insertSorted(double v) {
+    private void insertSorted(float v) {
         int n = rttCount - 1; // elements present before this one
         int i = Arrays.binarySearch(rttSorted, 0, n, v);
         if (i < 0) {

@@ -77,7 +77,7 @@ final class PathSession implements Comparable<PathSession> {
         this.settings = settings;
         this.clock = clock;
         this.sink = sink;
-        this.estimator = new PathEstimator(settings.lossWindow(), settings.rttWindow());
+        this.estimator = new PathEstimator(settings.lossWindow(), settings.rttWindow(), 1, maxPending(target.interval()));
         this.machine = new PathStateMachine(settings, target.interval(), target.detectMultiplier(), target.sla(), clock);
         this.nextSendAt = firstSendAt;
         this.wakeAt = firstSendAt;
@@ -117,8 +117,11 @@ final class PathSession implements Comparable<PathSession> {
         target = t;
         machine.update(t.interval(), t.detectMultiplier(), t.sla());
         long before = nextSendAt;
-        if (!t.interval().equals(old.interval()) && lastSendAt != Long.MIN_VALUE) {
-            nextSendAt = Math.min(nextSendAt, lastSendAt + t.interval().toNanos());
+        if (!t.interval().equals(old.interval())) {
+            estimator.maxPending(maxPending(t.interval()));
+            if (lastSendAt != Long.MIN_VALUE) {
+                nextSendAt = Math.min(nextSendAt, lastSendAt + t.interval().toNanos());
+            }
         }
         report = buildReport(estimator.estimates());
         sink.report(report);
@@ -127,10 +130,7 @@ final class PathSession implements Comparable<PathSession> {
 
     /** Declares timed-out probes lost and sends a probe when one is due; returns when to be called next. */
     long service(long now, Sender sender) {
-        long timeout = timeoutNanos();
-        while (estimator.expireNext(now, timeout) != 0) {
-            outcome(ProbeOutcome.LOST);
-        }
+        expire(now);
         boolean postponed = false;
         if (now >= sendDue(now)) {
             postponed = send(sender) == SendResult.POSTPONED;
@@ -144,8 +144,28 @@ final class PathSession implements Comparable<PathSession> {
         estimator.reflectorCount(wireSeq, count);
     }
 
-    /** A reply to one of this path's probes. */
+    private void expire(long now) {
+        long timeout = timeoutNanos();
+        while (estimator.expireNext(now, timeout) != 0) {
+            outcome(ProbeOutcome.LOST);
+        }
+    }
+
+    /** A reply to one of this path's probes, received at {@code t4}: the moment it was read. */
     PathEstimator.ReplyKind reply(int wireSeq, long t1, long t2, long t3, long t4) {
+        return reply(wireSeq, t1, t2, t3, t4, false);
+    }
+
+    /**
+     * A reply to one of this path's probes, received at {@code t4}. When {@code t4IsArrival} (the kernel's arrival
+     * time, however long ago the loop was able to read it), the probes that had timed out before it arrived are
+     * declared lost first, so that it counts as on time or late as it would have had the loop read it at once; a
+     * reply arriving at its probe's very deadline is on time, as one read in the same wake-up would be.
+     */
+    PathEstimator.ReplyKind reply(int wireSeq, long t1, long t2, long t3, long t4, boolean t4IsArrival) {
+        if (t4IsArrival) {
+            expire(t4 - 1);
+        }
         PathEstimator.ReplyKind kind = estimator.reply(wireSeq, t1, t2, t3, t4);
         switch (kind) {
             case ON_TIME -> outcome(ProbeOutcome.REPLIED);
@@ -205,7 +225,7 @@ final class PathSession implements Comparable<PathSession> {
         if (!burstsAllowed()) {
             return Long.MAX_VALUE;
         }
-        long first = Math.max(estimator.highestAnswered() + 1, estimator.nextSeq() - PathEstimator.MAX_IN_FLIGHT + 1);
+        long first = Math.max(estimator.highestAnswered() + 1, estimator.nextSeq() - estimator.trackedSlots() + 1);
         if (first >= estimator.nextSeq()) {
             return Long.MAX_VALUE;
         }
@@ -223,6 +243,22 @@ final class PathSession implements Comparable<PathSession> {
             wake = Math.min(wake, suspectAt);
         }
         return wake;
+    }
+
+    /**
+     * The most probes of a path at {@code interval} that can wait for a reply at once, which its estimator must track
+     * (a probe pushed out of its ring early is declared lost early): every probe sent within the longest timeout,
+     * {@code max(interval, 2 s)}. Regular probes come one interval apart, extra ones at least a burst interval after
+     * the previous probe of either kind, so a window of {@code T} holds at most {@code T / interval + 1} regular probes
+     * (plus one sent late that the fixed cadence catches up on) and {@code T / burst + 1} extra ones: 103 at 100 ms,
+     * 603 at the 10 ms minimum, 8 from 2 s. Counted with bursts even when they are off, so that the bound holds for
+     * any settings.
+     */
+    static int maxPending(Duration interval) {
+        long i = interval.toNanos();
+        long window = Math.max(i, MAX_TIMEOUT_NANOS);
+        long burst = Math.max(i / 4, MIN_BURST_NANOS);
+        return (int) (Math.ceilDiv(window, i) + Math.ceilDiv(window, burst) + 3);
     }
 
     /** How long a probe may go unanswered before it is lost; see the class comment. */

@@ -22,7 +22,10 @@ public interface ProbeLibC {
     int SOL_SOCKET = 1;
     int SO_SNDBUF = 7;
     int SO_RCVBUF = 8;
+    /** SO_TIMESTAMPNS(_OLD), also the type of its control message SCM_TIMESTAMPNS: a struct timespec, CLOCK_REALTIME. */
+    int SO_TIMESTAMPNS = 35;
     int SO_MARK = 36;
+    int MSG_CTRUNC = 0x8;
     int POLLIN = 1;
     int O_RDONLY = 0;
     int O_CLOEXEC = 0x80000;
@@ -50,6 +53,9 @@ public interface ProbeLibC {
 
     @SaveError
     @ssize_t long recvfrom(int fd, Pointer buf, @size_t long len, int flags, Pointer addr, Pointer addrlen);
+
+    @SaveError
+    @ssize_t long recvmsg(int fd, Pointer msghdr, int flags);
 
     @SaveError
     int poll(Pointer fds, long nfds, int timeoutMillis);

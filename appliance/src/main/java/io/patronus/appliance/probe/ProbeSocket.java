@@ -20,6 +20,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * can send to IPv4 addresses in their mapped form. Datagrams are received with {@code MSG_TRUNC}, so an oversized
  * one reports its real length and fails the probe-packet length check instead of being parsed truncated.
  *
+ * <p>With {@link #enableReceiveTimestamps()} the kernel stamps every datagram as it arrives ({@code SO_TIMESTAMPNS},
+ * read with {@code recvmsg}), and {@link #lastReceiveRealtimeNanos()} tells when the last one read came in, however
+ * long it then waited in the socket.
+ *
  * <p>Thread-safety: sending and receiving each use a native buffer of their own; one thread may send while another
  * receives, but two threads must not send (or receive) at the same time. {@link #close()} is idempotent; close only
  * after the threads using the socket have stopped.
@@ -27,7 +31,21 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ProbeSocket implements AutoCloseable {
     /** Room for any probe datagram; larger ones are reported with their real length and rejected. */
     static final int RECEIVE_BUFFER = 2048;
+    /** {@link #lastReceiveRealtimeNanos()} when the kernel gave no arrival time. */
+    static final long NO_TIMESTAMP = Long.MIN_VALUE;
     private static final int MSG_TRUNC = 0x20;
+    // struct msghdr and struct iovec on 64-bit Linux (x86_64, arm64), and room for the SCM_TIMESTAMPNS message:
+    // CMSG_SPACE(sizeof(struct timespec)) = 16-byte header + 16 bytes.
+    private static final int MSGHDR_SIZE = 56;
+    private static final int MSG_NAME = 0;
+    private static final int MSG_NAMELEN = 8;
+    private static final int MSG_IOV = 16;
+    private static final int MSG_IOVLEN = 24;
+    private static final int MSG_CONTROL = 32;
+    private static final int MSG_CONTROLLEN = 40;
+    private static final int MSG_FLAGS = 48;
+    private static final int CONTROL_SIZE = 64;
+    private static final int CMSG_HEADER = 16;
     private static final int SOCKET_BUFFER_BYTES = 1 << 20;
 
     private final int fd;
@@ -41,6 +59,11 @@ public final class ProbeSocket implements AutoCloseable {
     private final Pointer recvAddr = Memory.allocateDirect(ProbeLibC.runtime(), SocketAddresses.MAX_SIZE);
     private final Pointer recvAddrLen = Memory.allocateDirect(ProbeLibC.runtime(), 4);
     private final Pointer pollFd = Memory.allocateDirect(ProbeLibC.runtime(), 8);
+    /** recvmsg's header, one iovec (recvBuf) and the control buffer; allocated by {@link #enableReceiveTimestamps()}. */
+    private Pointer msghdr;
+    private Pointer iov;
+    private Pointer control;
+    private long lastReceiveRealtimeNanos = NO_TIMESTAMP;
     private int lastSendErrno;
     private volatile boolean closed;
 
@@ -222,7 +245,9 @@ public final class ProbeSocket implements AutoCloseable {
         ProbeLibC c = ProbeLibC.get();
         long n;
         while (true) {
-            if (from != null) {
+            if (msghdr != null) {
+                n = receiveMessage(from == null ? null : recvAddr);
+            } else if (from != null) {
                 recvAddrLen.putInt(0, SocketAddresses.MAX_SIZE);
                 n = c.recvfrom(fd, recvBuf, RECEIVE_BUFFER, MSG_TRUNC, recvAddr, recvAddrLen);
             } else {
@@ -247,6 +272,74 @@ public final class ProbeSocket implements AutoCloseable {
             recvAddr.get(0, from, 0, Math.min(SocketAddresses.MAX_SIZE, from.length));
         }
         return (int) n;
+    }
+
+    /**
+     * Asks the kernel to stamp every datagram this socket receives with its arrival time ({@code SO_TIMESTAMPNS}).
+     * Best effort: false (and receiving as before, {@link #lastReceiveRealtimeNanos()} always
+     * {@link #NO_TIMESTAMP}) when the kernel refuses. Call before the socket is handed to the thread that receives.
+     */
+    public boolean enableReceiveTimestamps() {
+        if (msghdr != null) {
+            return true;
+        }
+        if (closed || ProbeLibC.get().setsockopt(fd, ProbeLibC.SOL_SOCKET, ProbeLibC.SO_TIMESTAMPNS, nativeInt(1), 4) < 0) {
+            return false;
+        }
+        iov = Memory.allocateDirect(ProbeLibC.runtime(), 16);
+        iov.putAddress(0, recvBuf.address());
+        iov.putLong(8, RECEIVE_BUFFER);
+        control = Memory.allocateDirect(ProbeLibC.runtime(), CONTROL_SIZE);
+        msghdr = Memory.allocateDirect(ProbeLibC.runtime(), MSGHDR_SIZE);
+        msghdr.putAddress(MSG_IOV, iov.address());
+        msghdr.putLong(MSG_IOVLEN, 1);
+        msghdr.putAddress(MSG_CONTROL, control.address());
+        return true;
+    }
+
+    /**
+     * When the last datagram {@link #receive(byte[]) received} arrived, as the kernel stamped it: CLOCK_REALTIME
+     * nanoseconds since the epoch (the wall clock, not {@link System#nanoTime()}), or {@link #NO_TIMESTAMP} without
+     * {@link #enableReceiveTimestamps()} or when the kernel attached none.
+     */
+    public long lastReceiveRealtimeNanos() {
+        return lastReceiveRealtimeNanos;
+    }
+
+    private long receiveMessage(Pointer from) {
+        msghdr.putAddress(MSG_NAME, from == null ? 0 : from.address());
+        msghdr.putInt(MSG_NAMELEN, from == null ? 0 : SocketAddresses.MAX_SIZE);
+        msghdr.putLong(MSG_CONTROLLEN, CONTROL_SIZE);
+        msghdr.putInt(MSG_FLAGS, 0);
+        long n = ProbeLibC.get().recvmsg(fd, msghdr, MSG_TRUNC);
+        if (n >= 0) {
+            if (from != null) {
+                recvAddrLen.putInt(0, msghdr.getInt(MSG_NAMELEN));
+            }
+            lastReceiveRealtimeNanos = arrivalTime();
+        }
+        return n;
+    }
+
+    /** The SCM_TIMESTAMPNS control message of the datagram just received, or {@link #NO_TIMESTAMP}. */
+    private long arrivalTime() {
+        if ((msghdr.getInt(MSG_FLAGS) & ProbeLibC.MSG_CTRUNC) != 0) {
+            return NO_TIMESTAMP;
+        }
+        long length = msghdr.getLong(MSG_CONTROLLEN);
+        long at = 0;
+        while (at + CMSG_HEADER <= length) {
+            long cmsgLen = control.getLong(at);
+            if (cmsgLen < CMSG_HEADER || at + cmsgLen > length) {
+                return NO_TIMESTAMP;
+            }
+            if (control.getInt(at + 8) == ProbeLibC.SOL_SOCKET && control.getInt(at + 12) == ProbeLibC.SO_TIMESTAMPNS
+                    && cmsgLen >= CMSG_HEADER + 16) {
+                return control.getLong(at + CMSG_HEADER) * 1_000_000_000L + control.getLong(at + CMSG_HEADER + 8);
+            }
+            at += (cmsgLen + 7) & ~7L;
+        }
+        return NO_TIMESTAMP;
     }
 
     /** The length of the source address copied by the last {@code receive(into, from)}. */

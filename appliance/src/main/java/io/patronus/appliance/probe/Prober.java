@@ -32,10 +32,21 @@ import java.util.function.Predicate;
  * One platform thread runs all paths. Each path is a {@link PathSession} in a priority queue ordered by when it next
  * needs attention (a probe due, a probe timing out, a reply becoming overdue); the thread sleeps in {@code poll(2)} on
  * all probe sockets until the earliest of those (at most 10 ms, so configuration changes and {@link #close()} are seen
- * promptly), reads every reply waiting, then serves the paths that are due. There is one socket per (local address,
- * fwmark) pair, shared by all paths of that colour; replies are matched to paths by the session id the prober chose
- * for each path, then to probes by sequence number and echoed send time, so a stray or forged datagram changes
- * nothing. Send times and receive times come from the same monotonic clock.
+ * promptly), notes the time, reads every reply waiting in every socket, then serves the paths that were due at the
+ * time noted. There is one socket per (local address, fwmark) pair, shared by all paths of that colour; replies are
+ * matched to paths by the session id the prober chose for each path, then to probes by sequence number and echoed
+ * send time, so a stray or forged datagram changes nothing. Send times and receive times come from the same monotonic
+ * clock.
+ *
+ * <h2>Stalls of our own</h2>
+ * The loop thread can stop for longer than a probe's timeout (a GC pause, a starved CPU) while replies keep arriving.
+ * Such a reply must not count as lost, nor its wait in the socket as round-trip time. So the time that decides which
+ * probes have timed out is taken before the sockets are read, and every reply that had arrived by then is read first;
+ * and the kernel stamps each reply as it arrives ({@code SO_TIMESTAMPNS}), so that the arrival time, not the moment
+ * it was read, is its receive time (t4): a reply read late is on time with its true round trip if it arrived in time,
+ * and late if it arrived after its probe's timeout (the probes that had timed out by its arrival are declared lost
+ * first, see {@link PathSession#reply}). Without kernel timestamps (or with a clock that cannot place them, as in
+ * tests) the moment of reading stands for the arrival.
  *
  * <p>Status changes go to the {@link PathReportListener} through a bounded queue (10,000 events) drained by a thread
  * of its own, so a slow listener never delays a probe; if the queue is full the event is dropped and counted
@@ -46,8 +57,7 @@ import java.util.function.Predicate;
  * probes while a reply is overdue go at most every quarter interval and only while the path is UP or DEGRADED; all
  * paths together send at most {@link ProbeSettings#maxProbesPerSecond()} (a token bucket; a probe over the limit is
  * postponed by 1 ms and counted). At most 4,096 replies are read per socket per wake-up, all of them before any
- * probe is declared lost, so that a loop thread that was starved of CPU for a moment does not count the replies
- * waiting in its sockets as lost.
+ * probe is declared lost (see "Stalls of our own").
  *
  * <h2>Configuration</h2>
  * {@link #setTargets(List)} replaces the set of paths declaratively: calling it again with the same list changes
@@ -65,6 +75,11 @@ public final class Prober implements AutoCloseable {
     private static final int EVENT_QUEUE = 10_000;
     private static final int MAX_POLL_MILLIS = 10;
     private static final int READ_BATCH = 4096;
+    /**
+     * A kernel arrival time more than this before the reply was read, or after it, is not believed: the wall clock
+     * (which kernel timestamps follow) was stepped in between, and the moment of reading stands for the arrival.
+     */
+    private static final long MAX_QUEUED_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final long HOLD_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final ProbeSettings settings;
@@ -209,8 +224,13 @@ public final class Prober implements AutoCloseable {
             try {
                 for (SocketKey k : needed) {
                     if (!sockets.containsKey(k)) {
-                        sockets.put(k, ProbeSocket.open(k.local(), k.fwmark(), namespace));
+                        ProbeSocket socket = ProbeSocket.open(k.local(), k.fwmark(), namespace);
+                        sockets.put(k, socket);
                         opened.add(k);
+                        if (!socket.enableReceiveTimestamps()) {
+                            LOG.log(Level.WARNING, socket + ": the kernel refused receive timestamps (SO_TIMESTAMPNS); "
+                                    + "replies read after a stall of the prober will count their wait as round-trip time");
+                        }
                     }
                 }
             } catch (ProbeException e) {
@@ -301,15 +321,15 @@ public final class Prober implements AutoCloseable {
                     apply(c);
                 }
                 int timeout = pollTimeout(clock.nanos());
-                int ready = ProbeSocket.poll(pollList, pollFds, readable, timeout);
-                if (ready > 0) {
-                    for (int i = 0; i < pollList.size(); i++) {
-                        if (readable[i]) {
-                            drain(pollList.get(i), buf);
-                        }
-                    }
+                ProbeSocket.poll(pollList, pollFds, readable, timeout);
+                // Every socket, not only those poll saw readable: this thread may have stalled since poll returned,
+                // and every reply that arrived before `now` must be read before a probe is declared lost at `now`.
+                long now = clock.nanos();
+                long realtimeOffset = clock.realtimeOffset();
+                for (ProbeSocket socket : pollList) {
+                    drain(socket, buf, realtimeOffset);
                 }
-                serviceDue(clock.nanos());
+                serviceDue(now);
             }
         } catch (RuntimeException | Error e) {
             LOG.log(Level.ERROR, "prober loop stopped: " + e, e);
@@ -328,13 +348,22 @@ public final class Prober implements AutoCloseable {
         return (int) Math.min(MAX_POLL_MILLIS, (d + 999_999) / 1_000_000);
     }
 
-    private void drain(ProbeSocket socket, byte[] buf) {
+    private void drain(ProbeSocket socket, byte[] buf, long realtimeOffset) {
         for (int i = 0; i < READ_BATCH; i++) {
             int n = socket.receive(buf);
             if (n < 0) {
                 return;
             }
             long t4 = clock.nanos();
+            boolean arrival = false;
+            long stamped = socket.lastReceiveRealtimeNanos();
+            if (stamped != ProbeSocket.NO_TIMESTAMP && realtimeOffset != ProbeClock.NO_REALTIME) {
+                long at = stamped + realtimeOffset;
+                if (at - t4 <= 0 && t4 - at <= MAX_QUEUED_NANOS) {
+                    t4 = at;
+                    arrival = true;
+                }
+            }
             if (!ProbePacket.problem(buf, 0, n).isEmpty() || ProbePacket.type(buf, 0) != ProbePacket.Type.REPLY.wire()) {
                 malformed++;
                 continue;
@@ -345,7 +374,8 @@ public final class Prober implements AutoCloseable {
                 continue;
             }
             s.reflectorCount(ProbePacket.seq(buf, 0), ProbePacket.received(buf, 0));
-            switch (s.reply(ProbePacket.seq(buf, 0), ProbePacket.t1(buf, 0), ProbePacket.t2(buf, 0), ProbePacket.t3(buf, 0), t4)) {
+            switch (s.reply(ProbePacket.seq(buf, 0), ProbePacket.t1(buf, 0), ProbePacket.t2(buf, 0), ProbePacket.t3(buf, 0), t4,
+                    arrival)) {
                 case ON_TIME -> received++;
                 case LATE -> late++;
                 case DUPLICATE, UNKNOWN -> unknownReplies++;

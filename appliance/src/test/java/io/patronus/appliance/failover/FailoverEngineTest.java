@@ -150,6 +150,27 @@ class FailoverEngineTest {
         assertEquals("fiber", e.evaluate().getFirst().to());
     }
 
+    /** A path first judged at a threshold when already healthy (here: its policy was pinned until now) keeps its age. */
+    @Test
+    void clear_primaryHealthyLongBeforeThePinEnded_failsBackWithoutHold() {
+        health.put("s1:s2:fiber", new PathHealth(PathStatus.UP, 100, t0.minusSeconds(600), ""));
+        health.put("s1:s2:lte", new PathHealth(PathStatus.UP, 100, t0.minusSeconds(600), ""));
+        voice = new Policy("voice", "voice", 10, PolicyMatch.any(), new PolicyAction.Route("fiber", "lte", 70));
+        FailoverEngine e = engine(Overrides.inMemory());
+        Target t = new Target("voice", "s2");
+        e.trigger(t, "lte");
+        e.evaluate();
+        now = now.plusSeconds(5);
+        e.evaluate();
+        assertEquals("lte", e.choice(t).orElseThrow().colour());
+
+        e.clear(t);
+        now = now.plusSeconds(1);
+
+        List<Decision> d = e.evaluate().stream().filter(x -> x.target().equals(t)).toList();
+        assertEquals("fiber", d.getFirst().to(), "healthy for 10 minutes: longer than the 30 s hold");
+    }
+
     @Test
     void evaluate_policyEditedToNewPrimary_movesAtOnceWithoutFailbackHold() {
         path("fiber", PathStatus.UP, 100);

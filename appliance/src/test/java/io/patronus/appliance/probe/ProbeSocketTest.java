@@ -95,6 +95,54 @@ class ProbeSocketTest {
         }
     }
 
+    private static long wallNanos() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    @Test
+    void receive_withKernelTimestamps_arrivalTimeNotReadTime() throws Exception {
+        try (ProbeSocket a = ProbeSocket.open(new InetSocketAddress("127.0.0.1", 0), 0);
+             ProbeSocket b = ProbeSocket.open(new InetSocketAddress("127.0.0.1", 0), 0)) {
+            assertTrue(b.enableReceiveTimestamps());
+            byte[] p = ProbePacket.request(1, 2, 3, "fiber").encode();
+            long sentAt = wallNanos();
+            assertTrue(a.send(p, p.length, b.localAddress()));
+            assertTrue(b.awaitReadable(Duration.ofSeconds(2)));
+            Thread.sleep(300); // the datagram waits in the socket, as behind a stalled reader
+            long readAt = wallNanos();
+            byte[] in = new byte[ProbeSocket.RECEIVE_BUFFER];
+            assertEquals(64, b.receive(in));
+            long arrived = b.lastReceiveRealtimeNanos();
+            assertTrue(arrived - sentAt >= -1_000_000 && arrived - sentAt < 100_000_000,
+                    "arrived " + (arrived - sentAt) / 1000 + " us after it was sent");
+            assertTrue(readAt - arrived >= 290_000_000, "read " + (readAt - arrived) / 1000 + " us after it arrived");
+            assertEquals(ProbePacket.request(1, 2, 3, "fiber"), ProbePacket.decode(in, 0, 64));
+
+            // With the sender's address (the reflector's way of receiving), and an oversized datagram's real length.
+            byte[] big = new byte[ProbeSocket.RECEIVE_BUFFER];
+            assertTrue(a.send(big, big.length, b.localAddress()));
+            assertTrue(b.awaitReadable(Duration.ofSeconds(2)));
+            byte[] from = new byte[SocketAddresses.MAX_SIZE];
+            assertEquals(ProbeSocket.RECEIVE_BUFFER, b.receive(new byte[64], from));
+            assertEquals(a.localAddress(), SocketAddresses.decode(from, b.lastSourceLength()));
+            assertTrue(b.lastReceiveRealtimeNanos() - arrived >= 290_000_000);
+            assertEquals(-1, b.receive(in), "nothing waiting: non-blocking");
+        }
+    }
+
+    @Test
+    void receive_withoutKernelTimestamps_noArrivalTime() {
+        try (ProbeSocket a = ProbeSocket.open(new InetSocketAddress("127.0.0.1", 0), 0);
+             ProbeSocket b = ProbeSocket.open(new InetSocketAddress("127.0.0.1", 0), 0)) {
+            byte[] p = ProbePacket.request(1, 2, 3, "fiber").encode();
+            assertTrue(a.send(p, p.length, b.localAddress()));
+            assertTrue(b.awaitReadable(Duration.ofSeconds(2)));
+            assertEquals(64, b.receive(new byte[64]));
+            assertEquals(ProbeSocket.NO_TIMESTAMP, b.lastReceiveRealtimeNanos());
+        }
+    }
+
     @Test
     void open_addressInUse_namesTheSocketAndErrno() {
         try (ProbeSocket a = ProbeSocket.open(new InetSocketAddress("127.0.0.1", 0), 0)) {

@@ -415,4 +415,123 @@ class ProberSimulationTest {
 
         assertEquals(2, s.sent, "due 50 ms after the first, not 2 s");
     }
+
+    @Test
+    void maxPending_everyProbeSentWithinTheLongestTimeout() {
+        assertEquals(603, PathSession.maxPending(Duration.ofMillis(10)), "2 s / 10 ms regular + 2 s / 5 ms extra + 3");
+        assertEquals(103, PathSession.maxPending(Duration.ofMillis(100)), "20 regular + 80 extra (every 25 ms) + 3");
+        assertEquals(13, PathSession.maxPending(Duration.ofSeconds(1)));
+        assertEquals(8, PathSession.maxPending(Duration.ofHours(1)), "one timeout of an hour: 1 + 4 + 3");
+    }
+
+    @Test
+    void newPath_ringSizedFromItsInterval() {
+        assertEquals(1024, new Simulation(ProbeSettings.defaults(), target(Duration.ofMillis(10), 3, SLA), at -> false, at -> 1)
+                .session.estimator().trackedSlots());
+        assertEquals(128, new Simulation(ProbeSettings.defaults(), target(INTERVAL, 3, SLA), at -> false, at -> 1)
+                .session.estimator().trackedSlots());
+        assertEquals(32, new Simulation(ProbeSettings.defaults(), target(Duration.ofSeconds(5), 3, SLA), at -> false, at -> 1)
+                .session.estimator().trackedSlots());
+    }
+
+    /**
+     * 100 ms to 10 ms on a 1.5 s path: 150 probes are soon pending, more than the 128 slots of 100 ms, so the ring
+     * must grow when the interval changes or probes answered in time would be pushed out as lost.
+     */
+    @Test
+    void intervalShortenedWithProbesPending_ringGrowsAndNoneIsLost() {
+        SlaClass slow = new SlaClass("default", 5_000, 10, 1_000);
+        Simulation s = new Simulation(ProbeSettings.defaults(), target(INTERVAL, 3, slow), at -> false, at -> 1_500)
+                .run(Duration.ofSeconds(5));
+        assertEquals(16, s.session.estimator().estimates().pending(), "sent at 3.5 s to 5 s: answered 1.5 s later");
+        s.update(target(Duration.ofMillis(10), 3, slow));
+        assertEquals(1024, s.session.estimator().trackedSlots());
+
+        s.run(Duration.ofSeconds(15));
+
+        PathEstimates e = s.session.estimator().estimates();
+        assertTrue(e.pending() >= 145 && e.pending() <= 152, "pending " + e.pending());
+        assertEquals(0, e.lost(), "replies within the timeout all count");
+        assertEquals(e.sent() - e.pending(), e.received());
+        assertEquals(PathStatus.UP, s.report.status());
+    }
+
+    /**
+     * 10 ms to 1 s on a 1.5 s path: the 150 probes pending at 10 ms keep the big ring until they are answered, then
+     * it shrinks to what 1 s needs.
+     */
+    @Test
+    void intervalLengthenedWithProbesPending_ringShrinksOnceTheyAreAnswered() {
+        SlaClass slow = new SlaClass("default", 5_000, 10, 1_000);
+        Simulation s = new Simulation(ProbeSettings.defaults(), target(Duration.ofMillis(10), 3, slow), at -> false,
+                at -> 1_500).run(Duration.ofSeconds(5));
+        long pending = s.session.estimator().estimates().pending();
+        assertTrue(pending >= 145, "pending " + pending);
+        s.update(target(Duration.ofSeconds(1), 3, slow));
+        assertEquals(1024, s.session.estimator().trackedSlots(), "the probes pending still need it");
+
+        s.run(Duration.ofSeconds(15));
+
+        PathEstimates e = s.session.estimator().estimates();
+        assertEquals(32, s.session.estimator().trackedSlots());
+        assertEquals(0, e.lost());
+        assertEquals(e.sent() - e.pending(), e.received());
+        assertEquals(PathStatus.UP, s.report.status());
+    }
+
+    /**
+     * The loop read two replies 5 s late (it had stalled): the kernel's arrival times decide. The first arrived 20 ms
+     * after its probe: on time, RTT 20 ms. The second arrived after its probe's 100 ms timeout: that probe is lost and
+     * the reply late, as if the loop had been awake all along. Read without arrival times, both would be on time.
+     */
+    @Test
+    void repliesReadAfterAStall_arrivalTimeDecidesOnTimeOrLate() {
+        for (boolean arrivalTimes : new boolean[] {true, false}) {
+            FakeProbeClock clock = new FakeProbeClock();
+            long t0 = clock.nanos();
+            List<PathReport> reports = new ArrayList<>();
+            PathSession s = new PathSession(1, target(INTERVAL, 3, SLA), ProbeSettings.defaults(), clock, t0,
+                    new PathSession.Sink() {
+                        @Override
+                        public void report(PathReport r) {
+                            reports.add(r);
+                        }
+
+                        @Override
+                        public void changed(PathReport before, PathReport after) {
+                        }
+                    });
+            List<long[]> probes = new ArrayList<>();
+            PathSession.Sender sender = (path, packet) -> {
+                probes.add(new long[] {ProbePacket.seq(packet, 0), ProbePacket.t1(packet, 0)});
+                return PathSession.SendResult.SENT;
+            };
+            s.service(t0, sender);
+            clock.advance(Duration.ofMillis(100));
+            s.service(clock.nanos(), sender);
+            assertEquals(2, probes.size());
+            clock.advance(Duration.ofSeconds(5)); // the loop thread stalls; the replies wait in the socket
+
+            long[] first = probes.get(0);
+            long[] second = probes.get(1);
+            PathEstimator.ReplyKind a = s.reply((int) first[0], first[1], 0, 0, arrivalTimes ? first[1] + 20 * MS : clock.nanos(),
+                    arrivalTimes);
+            PathEstimator.ReplyKind b = s.reply((int) second[0], second[1], 0, 0, arrivalTimes ? second[1] + 150 * MS : clock.nanos(),
+                    arrivalTimes);
+
+            PathEstimates e = s.estimator().estimates();
+            if (arrivalTimes) {
+                assertEquals(PathEstimator.ReplyKind.ON_TIME, a);
+                assertEquals(20.0, e.rttP50Ms(), 1e-6, "the true round trip, not the stall");
+                assertEquals(PathEstimator.ReplyKind.LATE, b, "arrived 150 ms after its probe: past the 100 ms timeout");
+                assertEquals(1, e.lost());
+                assertEquals(150.0, e.rttLastMs(), 1e-6);
+            } else {
+                assertEquals(PathEstimator.ReplyKind.ON_TIME, a);
+                assertEquals(PathEstimator.ReplyKind.ON_TIME, b);
+                assertEquals(0, e.lost());
+                assertTrue(e.rttP50Ms() > 4_000, "read time: the stall counts as round trip");
+            }
+        }
+    }
 }
