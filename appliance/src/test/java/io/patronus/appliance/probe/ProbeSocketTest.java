@@ -105,6 +105,7 @@ class ProbeSocketTest {
         try (ProbeSocket a = ProbeSocket.open(new InetSocketAddress("127.0.0.1", 0), 0);
              ProbeSocket b = ProbeSocket.open(new InetSocketAddress("127.0.0.1", 0), 0)) {
             assertTrue(b.enableReceiveTimestamps());
+            awaitStampingOnArrival(a, b);
             byte[] p = ProbePacket.request(1, 2, 3, "fiber").encode();
             long sentAt = wallNanos();
             assertTrue(a.send(p, p.length, b.localAddress()));
@@ -128,6 +129,30 @@ class ProbeSocketTest {
             assertEquals(a.localAddress(), SocketAddresses.decode(from, b.lastSourceLength()));
             assertTrue(b.lastReceiveRealtimeNanos() - arrived >= 290_000_000);
             assertEquals(-1, b.receive(in), "nothing waiting: non-blocking");
+        }
+    }
+
+    /**
+     * Waits until the kernel stamps datagrams as they arrive. The first {@code SO_TIMESTAMPNS} on a machine where no
+     * socket asked for timestamps before turns stamping on asynchronously (the kernel defers the switch to a work
+     * queue), and a datagram that arrives before that is stamped only when it is read. A CI run met exactly that.
+     */
+    private static void awaitStampingOnArrival(ProbeSocket a, ProbeSocket b) throws Exception {
+        byte[] warmUp = ProbePacket.request(9, 9, 9, "fiber").encode();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
+            assertTrue(a.send(warmUp, warmUp.length, b.localAddress()));
+            assertTrue(b.awaitReadable(Duration.ofSeconds(2)));
+            Thread.sleep(30);
+            long readAt = wallNanos();
+            assertEquals(64, b.receive(new byte[ProbeSocket.RECEIVE_BUFFER]));
+            if (readAt - b.lastReceiveRealtimeNanos() >= 20_000_000) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the kernel still stamps datagrams when they are read, not when they arrive, 5 s"
+                        + " after SO_TIMESTAMPNS");
+            }
         }
     }
 
