@@ -75,10 +75,12 @@ public final class FailoverEngine {
         Instant now = clock.instant();
         List<Decision> changes = new ArrayList<>();
         Map<Target, Choice> seen = new HashMap<>();
+        java.util.Set<String> evaluated = new java.util.HashSet<>();
         for (Site s : sites.get()) {
             if (s.id().equals(localSiteId) || s.status() != SiteStatus.ACTIVE) {
                 continue;
             }
+            evaluated.add(s.id());
             Map<String, PathHealth> raw = paths(s, now);
             Target def = new Target(Target.DEFAULT, s.id());
             Choice d = overrides.get(def).map(c -> manual(c, raw))
@@ -101,7 +103,15 @@ public final class FailoverEngine {
         }
         current.keySet().retainAll(seen.keySet());
         routes.keySet().retainAll(seen.keySet());
+        // A site that left the list (or is no longer active) takes its failback holds along: an appliance runs for
+        // years while sites come and go. Back again, its paths are judged as at a first sighting.
+        healthySince.keySet().removeIf(k -> !evaluated.contains(k.siteId()));
         return changes;
+    }
+
+    /** How many (site, colour, threshold) failback-hold entries the engine keeps; for tests. */
+    synchronized int holdEntries() {
+        return healthySince.size();
     }
 
     private static Choice manual(String colour, Map<String, PathHealth> paths) {

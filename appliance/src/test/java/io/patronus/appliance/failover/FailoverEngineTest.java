@@ -52,13 +52,14 @@ class FailoverEngineTest {
             Map.of("fiber", Endpoint.parse("192.0.2.2:51820"), "lte", Endpoint.parse("198.51.100.2:51821")),
             List.of(IpPrefix.parse("100.64.2.0/24")), SiteStatus.ACTIVE, t0);
     private Policy voice = new Policy("voice", "voice", 10, PolicyMatch.any(), new PolicyAction.Route("lte", "fiber", 70));
+    private List<Site> siteList = List.of(s2);
 
     private void path(String colour, PathStatus s, int score) {
         health.put("s1:s2:" + colour, new PathHealth(s, score, now, ""));
     }
 
     private FailoverEngine engine(Overrides o) {
-        return new FailoverEngine("s1", links, () -> List.of(s2), () -> List.of(voice), id -> Optional.ofNullable(health.get(id)),
+        return new FailoverEngine("s1", links, () -> siteList, () -> List.of(voice), id -> Optional.ofNullable(health.get(id)),
                 Duration.ofSeconds(30), o, clock);
     }
 
@@ -169,6 +170,24 @@ class FailoverEngineTest {
 
         List<Decision> d = e.evaluate().stream().filter(x -> x.target().equals(t)).toList();
         assertEquals("fiber", d.getFirst().to(), "healthy for 10 minutes: longer than the 30 s hold");
+    }
+
+    @Test
+    void evaluate_siteLeavesTheList_itsFailbackHoldsAreForgotten() {
+        path("fiber", PathStatus.UP, 100);
+        path("lte", PathStatus.UP, 100);
+        FailoverEngine e = engine(Overrides.inMemory());
+        e.evaluate();
+        assertEquals(4, e.holdEntries(), "two colours at two thresholds (default traffic's and the policy's)");
+
+        siteList = List.of();
+        e.evaluate();
+
+        assertEquals(0, e.holdEntries());
+        assertEquals(java.util.Optional.empty(), e.choice(new Target("voice", "s2")));
+        siteList = List.of(s2);
+        assertEquals(2, e.evaluate().size(), "back in the list: decided afresh");
+        assertEquals(4, e.holdEntries());
     }
 
     @Test
