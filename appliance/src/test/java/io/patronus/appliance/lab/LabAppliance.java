@@ -138,6 +138,12 @@ public final class LabAppliance implements AutoCloseable {
         }
     }
 
+    /** The appliance's last {@code lines} log lines, for a failure message. */
+    public String logTail(int lines) {
+        List<String> log = new ArrayList<>(output);
+        return String.join("\n", log.subList(Math.max(0, log.size() - lines), log.size()));
+    }
+
     public String publicKey() {
         return api("GET", "/v1/health", null).get("publicKey").asText();
     }

@@ -178,10 +178,14 @@ class LabFederationTest {
         controller.admin("DELETE", "/v1/admin/sites/dc1", null);
         for (LabAppliance a : apps) {
             long rejected = a.api("GET", "/v1/federation", null).path("config").path("rejectedVersion").asLong();
-            await(60, () -> {
+            // Up to a long-poll's own timeout (30 s wait + 15 s slack) and a retry, then the confirm: a long-poll sent
+            // across the rollback may go unanswered (a CI run at 22:29 UTC on 2026-11-23 waited more than 60 s here;
+            // the cause is not established), and the appliance only gets the new bundle after it times out.
+            await(120, () -> {
                 JsonNode cfg = a.api("GET", "/v1/federation", null).path("config");
                 return cfg.path("appliedVersion").asLong() > rejected && !cfg.has("pendingVersion");
-            }, () -> "site" + a.site() + ": " + a.api("GET", "/v1/federation", null));
+            }, () -> "site" + a.site() + ": " + a.api("GET", "/v1/federation", null) + "\nlast appliance log lines:\n"
+                    + a.logTail(40));
         }
     }
 
