@@ -18,6 +18,8 @@ import java.util.Optional;
  */
 public final class NetlinkHostNetwork implements HostNetwork, AutoCloseable {
     private static final int IFF_UP = 1;
+    private static final int ESRCH = 3;
+    private static final int EEXIST = 17;
     private static final System.Logger LOG = System.getLogger(NetlinkHostNetwork.class.getName());
     private final RouteNetlink rtnl;
     private final java.util.Set<Integer> reserved = new java.util.HashSet<>();
@@ -76,17 +78,31 @@ public final class NetlinkHostNetwork implements HostNetwork, AutoCloseable {
         } catch (io.patronus.appliance.netlink.NetlinkException e) {
             // Only an existing route (through another interface) is replaced; listing the table first for every
             // route would make a 1,000-site reconcile quadratic.
-            if (e.errno() != 17) {
+            if (e.errno() != EEXIST) {
                 throw e;
             }
-            find(table, destination).ifPresent(rtnl::deleteRoute);
+            find(table, destination).ifPresent(this::deleteIfPresent);
             rtnl.addRoute(route);
         }
     }
 
     @Override
     public synchronized void deleteRoute(int table, IpPrefix destination) {
-        find(table, destination).ifPresent(rtnl::deleteRoute);
+        find(table, destination).ifPresent(this::deleteIfPresent);
+    }
+
+    /**
+     * Deletes a route just listed; one that is gone already (ESRCH: its interface went away in between, or someone
+     * removed it by hand) is the state the caller wants, not a reason to fail the whole reconcile.
+     */
+    private void deleteIfPresent(io.patronus.appliance.netlink.route.Route route) {
+        try {
+            rtnl.deleteRoute(route);
+        } catch (io.patronus.appliance.netlink.NetlinkException e) {
+            if (e.errno() != ESRCH) {
+                throw e;
+            }
+        }
     }
 
     @Override

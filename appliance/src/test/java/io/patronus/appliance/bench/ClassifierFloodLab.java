@@ -8,7 +8,6 @@ import io.patronus.appliance.bpf.TcAttachment;
 import io.patronus.appliance.bpf.TcDirection;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +21,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import static io.patronus.appliance.bench.Commands.run;
+import static io.patronus.appliance.bench.Commands.output;
 
 /**
  * Three network namespaces in a line, source - router - destination, joined by veth pairs, for measuring what a
@@ -348,23 +350,6 @@ final class ClassifierFloodLab implements AutoCloseable {
         } catch (IOException e) {
             System.err.println("bench-classifier: cleanup of " + pinDir + " / " + scratch + " failed: " + e);
         }
-    }
-
-    static void run(String... cmd) throws Exception {
-        output(cmd);
-    }
-
-    static String output(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IllegalStateException(String.join(" ", cmd) + " did not finish in 30 s");
-        }
-        if (p.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + out.strip());
-        }
-        return out;
     }
 
     private static byte[] mac(String text) {

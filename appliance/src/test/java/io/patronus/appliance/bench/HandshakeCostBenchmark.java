@@ -10,7 +10,6 @@ import io.patronus.appliance.wg.WgKeyPair;
 import io.patronus.model.IpPrefix;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +19,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
+
+import static io.patronus.appliance.bench.Commands.run;
 
 /**
  * Benchmark runner (not a test): what one WireGuard tunnel costs wireguard-go in CPU, alone, so that a lab mesh's
@@ -187,13 +188,5 @@ public final class HandshakeCostBenchmark {
         double[] s = v.clone();
         Arrays.sort(s);
         return s[s.length / 2];
-    }
-
-    private static void run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
-        }
     }
 }

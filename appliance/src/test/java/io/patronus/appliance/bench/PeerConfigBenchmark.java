@@ -7,7 +7,6 @@ import io.patronus.appliance.wg.WgKeyPair;
 import io.patronus.model.IpPrefix;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +15,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
+
+import static io.patronus.appliance.bench.Commands.run;
 
 /**
  * Benchmark runner (not a test): configures N peers (default 1,000) on a wireguard-go interface through our UAPI
@@ -80,14 +81,6 @@ public final class PeerConfigBenchmark {
                 wg.deleteInterface(i);
             }
             new ProcessBuilder("ip", "netns", "del", ns).start().waitFor(10, TimeUnit.SECONDS);
-        }
-    }
-
-    private static void run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
         }
     }
 }

@@ -105,4 +105,37 @@ class RouteMessagesTest {
                 + "09000300" + "6e6c743000000000",
                 hex(RouteMessages.setUp("nlt0", true)));
     }
+
+    /**
+     * Two entries of one RTM_GETROUTE dump (AF_INET, no strict checking) in a namespace where a router with a 1,000-byte
+     * link answered {@code ping -M do -s 1200} with "fragmentation needed": the route {@code 203.0.113.2/32 dev #2
+     * table 1000}, then the PMTU exception the ICMP left on its nexthop (rtm_flags RTM_F_CLONED, RTA_METRICS mtu 1000,
+     * RTA_CACHEINFO). Captured from Linux 6.18 with a raw netlink socket.
+     */
+    private static final String DUMPED_ROUTE = "3400000018000200010000004247000002200000fc03fd010000000008000f00e803000008000100"
+            + "cb0071020800040002000000";
+    private static final String DUMPED_PMTU_EXCEPTION = "6400000018000200010000004247000002200000fc0000010002000008000f00e803"
+            + "000008000100cb00710208000400020000000c00080008000200e803000024000c00010000001e0000002cea000000000000000000"
+            + "00000000000000000000000000";
+
+    @Test
+    void decodeRoute_dumpedRoute_isTheRoute() {
+        byte[] b = HEX.parseHex(DUMPED_ROUTE);
+        Route r = RouteMessages.decodeRoute(NlMessage.parseAll(b, b.length).getFirst()).orElseThrow();
+        assertEquals(IpPrefix.parse("203.0.113.2/32"), r.destination());
+        assertEquals(1000, r.table());
+        assertEquals(OptionalInt.of(2), r.outputInterface());
+    }
+
+    /**
+     * Regression: the exception decoded as a second {@code 203.0.113.2/32} route of table 1000, which RTM_DELROUTE
+     * cannot remove (ESRCH), so every tunnel reconcile failed for the ten minutes the exception lives.
+     */
+    @Test
+    void decodeRoute_cachedPmtuException_isNotARoute() {
+        byte[] b = HEX.parseHex(DUMPED_PMTU_EXCEPTION);
+        NlMessage m = NlMessage.parseAll(b, b.length).getFirst();
+        assertEquals(Rtnl.RTM_F_CLONED, m.u32(8) & Rtnl.RTM_F_CLONED, "the fixture is a cached entry");
+        assertEquals(Optional.empty(), RouteMessages.decodeRoute(m));
+    }
 }

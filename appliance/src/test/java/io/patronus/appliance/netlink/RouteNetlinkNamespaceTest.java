@@ -2,6 +2,7 @@ package io.patronus.appliance.netlink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.patronus.appliance.dataplane.NetlinkHostNetwork;
 import io.patronus.appliance.netlink.genl.FamilyNotFoundException;
 import io.patronus.appliance.netlink.genl.GenericNetlink;
 import io.patronus.appliance.netlink.route.InterfaceAddress;
@@ -9,6 +10,7 @@ import io.patronus.appliance.netlink.route.Link;
 import io.patronus.appliance.netlink.route.Route;
 import io.patronus.appliance.netlink.route.RouteNetlink;
 import io.patronus.appliance.netlink.route.Rule;
+import io.patronus.appliance.tunnel.HostNetwork;
 import io.patronus.appliance.wg.KernelWireGuard;
 import io.patronus.model.IpPrefix;
 import org.junit.jupiter.api.AfterEach;
@@ -211,5 +213,58 @@ class RouteNetlinkNamespaceTest {
         NetlinkException e = assertThrows(NetlinkException.class, () -> rt.addRoute(r));
         assertEquals("EEXIST", e.errnoName());
         assertTrue(e.getMessage().contains("RTM_NEWROUTE") && e.getMessage().contains("100.64.20.0/24"), e.getMessage());
+    }
+
+    /**
+     * Regression: a PMTU exception in a colour's table made every tunnel reconcile fail for ten minutes (LabFederationTest:
+     * after the cut-off config was rolled back, RTM_DELROUTE of the controller's /32 failed with ESRCH on every
+     * reconcile, so no later bundle could take effect). Route dumps carry the kernel's cached nexthop exceptions; the
+     * one here outlives its own route because the other route of the table shares the nexthop, as every route into a
+     * colour's WireGuard interface does.
+     */
+    @Test
+    void routes_pmtuExceptionOnASharedNexthop_isNotListedAndTheRouteStillDeletes() throws Exception {
+        String router = ns + "-r";
+        run("ip", "netns", "add", router);
+        try {
+            // A router whose link to 203.0.113.0/24 has a 1,000-byte MTU; it answers ARP for what it routes.
+            run("ip", "link", "add", "nlt0", "netns", ns, "type", "veth", "peer", "name", "nlr0", "netns", router);
+            run("ip", "-n", router, "link", "add", "nlm0", "mtu", "1000", "type", "veth", "peer", "name", "nlm1");
+            for (String link : List.of("lo", "nlr0", "nlm0", "nlm1")) {
+                run("ip", "-n", router, "link", "set", link, "up");
+            }
+            run("ip", "-n", router, "addr", "add", "198.51.100.2/24", "dev", "nlr0");
+            run("ip", "-n", router, "route", "add", "203.0.113.0/24", "dev", "nlm0");
+            run("ip", "netns", "exec", router, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.nlr0.proxy_arp=1");
+            rt.setUp("lo", true);
+            rt.setUp("nlt0", true);
+            rt.addAddress("nlt0", InetAddress.ofLiteral("198.51.100.1"), 24);
+            int index = rt.index("nlt0");
+            Route host = Route.device(IpPrefix.parse("203.0.113.2/32"), 1000, index);
+            Route other = Route.device(IpPrefix.parse("203.0.113.128/25"), 1000, index);
+            rt.addRoute(host);
+            rt.addRoute(other);
+            run("ip", "-n", ns, "rule", "add", "pref", "100", "to", "203.0.113.0/24", "lookup", "1000");
+
+            // Don't fragment, 1,228 bytes: the router answers "fragmentation needed, mtu 1000", and the kernel caches it.
+            Process ping = new ProcessBuilder("ip", "netns", "exec", ns, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "1", "-M", "do",
+                    "-s", "1200", "203.0.113.2").redirectErrorStream(true).start();
+            String pingOutput = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(ping.waitFor(20, TimeUnit.SECONDS), "ping did not end");
+            String cache = run("ip", "-n", ns, "route", "show", "cache", "table", "1000");
+            assertTrue(cache.contains("203.0.113.2") && cache.contains("mtu 1000"), "no PMTU exception to test with: " + cache
+                    + "\nping: " + pingOutput);
+
+            assertEquals(List.of(host.destination(), other.destination()), rt.routes(1000).stream().map(Route::destination).toList());
+            rt.deleteRoute(host);
+            assertTrue(run("ip", "-n", ns, "route", "show", "cache", "table", "1000").contains("203.0.113.2"),
+                    "the exception outlives its route on the shared nexthop");
+            assertEquals(List.of(other.destination()), rt.routes(1000).stream().map(Route::destination).toList());
+            NetlinkHostNetwork net = new NetlinkHostNetwork(rt);
+            assertEquals(List.of(new HostNetwork.Route(other.destination(), "nlt0")), net.routes(1000));
+            net.deleteRoute(1000, host.destination()); // already gone: nothing to do, no error
+        } finally {
+            run("ip", "netns", "del", router);
+        }
     }
 }

@@ -174,9 +174,21 @@ public final class RouteMessages {
         return new InterfaceAddress(m.u32(4), addr.address(), m.u8(1));
     }
 
-    /** A route from an RTM_NEWROUTE reply; empty for routes this model does not describe (no gateway and no device). */
+    /**
+     * A route from an RTM_NEWROUTE reply; empty for routes this model does not describe (no gateway and no device) and
+     * for cached exceptions ({@link Rtnl#RTM_F_CLONED}).
+     *
+     * <p>A dump without strict checking carries IPv4 nexthop exceptions too: the entry a PMTU update (ICMP "fragmentation
+     * needed", a TCP segment larger than a tunnel's MTU) or a redirect leaves, for ten minutes, on the nexthop of the
+     * route that carried the packet. It looks like a host route of the same table and device, but it is not one:
+     * RTM_DELROUTE cannot remove it (ESRCH), and it outlives the route it came from when other routes share the nexthop,
+     * as every route into a colour's WireGuard interface does. {@code ip route show} leaves them out the same way.
+     */
     public static Optional<Route> decodeRoute(NlMessage m) {
-        Attributes a = m.attributes(Rtnl.RTMSG_LEN);
+        Attributes a = m.attributes(Rtnl.RTMSG_LEN); // checks that the 12-byte rtmsg is there
+        if ((m.u32(8) & Rtnl.RTM_F_CLONED) != 0) {
+            return Optional.empty();
+        }
         int family = m.u8(0);
         int dstLen = m.u8(1);
         int table = a.get(Rtnl.RTA_TABLE).map(Attributes.Entry::u32).orElse(m.u8(4));

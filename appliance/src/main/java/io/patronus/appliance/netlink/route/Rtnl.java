@@ -55,6 +55,8 @@ public final class Rtnl {
     public static final int RT_SCOPE_HOST = 254;
     public static final int RT_SCOPE_NOWHERE = 255;
     public static final int RTN_UNICAST = 1;
+    /** rtm_flags of a cached route exception (a PMTU or redirect entry), not a route of the table. */
+    public static final int RTM_F_CLONED = 0x200;
 
     public static final int FR_ACT_TO_TBL = 1;
     public static final int FRA_PRIORITY = 6;
