@@ -244,6 +244,13 @@ public final class Appliance implements AutoCloseable {
                 }
             });
             registerGauges(metrics, store);
+            metrics.gauge("patronus_dataplane_reconcile_consecutive_failures", "Tunnel reconciles failed in a row (0: the "
+                    + "devices, routes and rules match the configuration)", dataPlane, d -> d.reconcileStatus().consecutiveFailures());
+            metrics.gauge("patronus_dataplane_reconcile_failures", "Tunnel reconciles failed since start", dataPlane,
+                    d -> d.reconcileStatus().failures());
+            metrics.gauge("patronus_dataplane_reconcile_last_success_seconds", "Unix time of the last tunnel reconcile that "
+                    + "applied everything (0: none yet)", dataPlane,
+                    d -> d.reconcileStatus().lastSuccessAt().map(t -> t.toEpochMilli() / 1000.0).orElse(0.0));
             Instant startedAt = clock.instant();
             Appliance[] self = new Appliance[1];
             V1Routes v1 = new V1Routes(store, monitor, tokens, hasher, metrics, config.links(),
@@ -415,6 +422,7 @@ public final class Appliance implements AutoCloseable {
         dpDetails.put("backend", dataPlane.kind());
         dpDetails.put("why", dataPlane.reason());
         dpDetails.put("publicKey", dataPlane.publicKey());
+        dpDetails.put("reconcile", io.patronus.appliance.api.V1Routes.reconcileView(dataPlane.reconcileStatus()));
         dpDetails.put("interfaces", dataPlane.devices().stream().map(d -> d.name() + " port " + d.listenPort() + ", "
                 + d.peers().size() + " peer(s)").toList());
         Map<String, Object> pathDetails = new LinkedHashMap<>();
@@ -425,7 +433,7 @@ public final class Appliance implements AutoCloseable {
         pathDetails.put("historyEntryBound", monitor.history().entryBound());
         List<Map<String, Object>> children = List.of(
                 component("store", "running", storeDetails, List.of(component("write-ahead-log", "running", walDetails, List.of()))),
-                component("data-plane", "running", dpDetails, List.of()),
+                component("data-plane", dataPlane.reconcileStatus().failing() ? "failing" : "running", dpDetails, List.of()),
                 component("path-monitor", "running", pathDetails, List.of()),
                 component("classifier", classifier.status().state(), classifierDetails(), List.of()),
                 component("failover", "running", failoverDetails(), List.of()),

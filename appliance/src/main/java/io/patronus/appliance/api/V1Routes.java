@@ -106,18 +106,35 @@ public final class V1Routes {
     private Reply health(ApiRequest r) {
         List<Path> ps = paths.paths();
         boolean anyDown = ps.stream().anyMatch(p -> p.status() == PathStatus.DOWN);
+        Optional<DataPlane.ReconcileStatus> reconcile = Optional.ofNullable(dataPlane).map(DataPlane::reconcileStatus);
+        boolean reconcileFailing = reconcile.filter(DataPlane.ReconcileStatus::failing).isPresent();
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("status", anyDown || store.log().recoveryReport().damaged() ? "degraded" : "ok");
+        out.put("status", anyDown || reconcileFailing || store.log().recoveryReport().damaged() ? "degraded" : "ok");
         out.put("siteId", info.siteId());
         out.put("version", info.version());
         out.put("uptimeSeconds", Duration.between(info.startedAt(), clock.instant()).toSeconds());
         out.put("dataPlane", info.dataPlane());
         out.put("dataPlaneReason", info.dataPlaneReason());
         out.put("publicKey", dataPlane == null ? info.publicKey() : dataPlane.publicKey());
+        reconcile.ifPresent(rs -> out.put("reconcile", reconcileView(rs)));
         out.put("wal", Map.of("lastSequence", store.log().lastSequence(), "segments", store.log().stats().segments()));
         out.put("counts", Map.of("sites", store.sites().size(), "policies", store.policies().size(),
                 "links", links.size(), "paths", ps.size()));
         return Reply.ok(out);
+    }
+
+    /** The tunnel reconcile's state: whether the tunnels, routes and rules match the configuration, and if not why. */
+    public static Map<String, Object> reconcileView(DataPlane.ReconcileStatus rs) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("state", rs.failing() ? "failing" : rs.lastSuccessAt().isPresent() ? "ok" : "pending");
+        rs.lastSuccessAt().ifPresent(t -> m.put("lastSuccessAt", t.toString()));
+        if (rs.failing()) {
+            m.put("failingSince", rs.lastFailureAt().map(Instant::toString).orElse(""));
+            m.put("consecutiveFailures", rs.consecutiveFailures());
+            m.put("lastError", rs.lastError());
+        }
+        m.put("failures", rs.failures());
+        return m;
     }
 
     // ---- sites -------------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ final class StatusCommand extends CliCommand {
                     .add("status", s.path("status").asText())
                     .add("version", s.path("version").asText())
                     .add("uptime", Units.uptime(s.path("uptimeSeconds").asLong()))
-                    .add("data plane", s.path("dataPlane").asText())
+                    .add("data plane", s.path("dataPlane").asText() + reconcile(s.path("reconcile")))
                     .add("log", "last sequence " + wal.path("lastSequence").asLong() + " in " + wal.path("segments").asInt()
                             + " segment(s)")
                     .add("counts", c.path("sites").asInt() + " sites, " + c.path("policies").asInt() + " policies, "
@@ -27,5 +27,17 @@ final class StatusCommand extends CliCommand {
                     .print(out());
         });
         return 0;
+    }
+
+    /** ", reconcile ok" or the failure an operator has to act on. */
+    private static String reconcile(JsonNode r) {
+        if (r.isMissingNode()) {
+            return "";
+        }
+        if (!"failing".equals(r.path("state").asText())) {
+            return ", reconcile " + r.path("state").asText();
+        }
+        return ", reconcile FAILING since " + r.path("failingSince").asText() + " (" + r.path("consecutiveFailures").asInt()
+                + " attempts): " + r.path("lastError").asText();
     }
 }

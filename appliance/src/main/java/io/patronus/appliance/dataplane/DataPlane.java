@@ -3,6 +3,7 @@ package io.patronus.appliance.dataplane;
 import io.patronus.appliance.config.ApplianceConfig;
 import io.patronus.appliance.tunnel.HostNetwork;
 import io.patronus.appliance.tunnel.InMemoryHostNetwork;
+import io.patronus.appliance.tunnel.ReconcileException;
 import io.patronus.appliance.tunnel.TunnelPlan;
 import io.patronus.appliance.tunnel.TunnelReconciler;
 import io.patronus.appliance.wg.DeviceState;
@@ -64,6 +65,10 @@ public final class DataPlane implements AutoCloseable {
     private final Clock clock;
     /** Start and end of the last reconcile that succeeded: what the kernel holds reflects the sites read at the start. */
     private volatile Instant[] lastGoodReconcile = {Instant.EPOCH, Instant.EPOCH};
+    private volatile ReconcileStatus reconcileStatus = ReconcileStatus.NONE;
+    private final Object statusLock = new Object();
+    /** What the last reconcile failure was, without what it did apply: for logging a repeated failure briefly. */
+    private volatile String lastFailure = "";
     /**
      * Device reads shared by the paths of one interface for a second: a path listing or probe round over N sites
      * would otherwise dump the whole device (N peers) once per path.
@@ -212,21 +217,77 @@ public final class DataPlane implements AutoCloseable {
         }
     }
 
-    /** Reconciles now (after a site change); failures are logged and retried by the periodic run. */
+    /**
+     * Reconciles now (after a site change); failures are logged and retried by the periodic run. A failure that repeats
+     * the previous one is logged on one line without its stack trace: the same trace every 10 s buries everything else
+     * in the log, and {@link #reconcileStatus()} (health, metrics, debug dump) carries the count.
+     */
     public void reconcileQuietly() {
+        ReconcileStatus before = reconcileStatus;
+        String failureBefore = lastFailure;
         try {
             reconcile();
+            if (before.consecutiveFailures() > 0) {
+                LOG.log(System.Logger.Level.INFO, "tunnel reconcile succeeded again after " + before.consecutiveFailures()
+                        + " failed attempt(s)");
+            }
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "tunnel reconcile failed (retrying in " + RECONCILE_INTERVAL.toSeconds()
-                    + " s): " + e.getMessage(), e);
+            boolean sameFailure = failureBefore.equals(lastFailure);
+            String retry = "tunnel reconcile failed (retrying in " + RECONCILE_INTERVAL.toSeconds() + " s): ";
+            if (before.failing() && sameFailure) {
+                LOG.log(System.Logger.Level.WARNING, retry + "the same error again (" + reconcileStatus.consecutiveFailures()
+                        + " in a row since " + before.lastFailureAt().map(Instant::toString).orElse("?") + ")");
+            } else {
+                LOG.log(System.Logger.Level.WARNING, retry + e.getMessage(), e);
+            }
         }
     }
 
     public TunnelReconciler.Report reconcile() {
         Instant started = clock.instant();
-        TunnelReconciler.Report report = reconciler.reconcile();
-        lastGoodReconcile = new Instant[] {started, clock.instant()};
+        TunnelReconciler.Report report;
+        try {
+            report = reconciler.reconcile();
+        } catch (RuntimeException e) {
+            synchronized (statusLock) {
+                ReconcileStatus was = reconcileStatus;
+                lastFailure = e instanceof ReconcileException r ? r.failures() : String.valueOf(e.getMessage());
+                reconcileStatus = new ReconcileStatus(was.lastSuccessAt(), Optional.of(was.failing() ? was.lastFailureAt().orElseThrow()
+                        : clock.instant()), String.valueOf(e.getMessage()), was.consecutiveFailures() + 1, was.failures() + 1);
+            }
+            throw e;
+        }
+        Instant done = clock.instant();
+        lastGoodReconcile = new Instant[] {started, done};
+        synchronized (statusLock) {
+            ReconcileStatus was = reconcileStatus;
+            reconcileStatus = new ReconcileStatus(Optional.of(done), was.lastFailureAt(), was.lastError(), 0, was.failures());
+            lastFailure = "";
+        }
         return report;
+    }
+
+    /**
+     * How the tunnel reconcile is doing, for health, metrics and the debug dump.
+     *
+     * @param lastSuccessAt       the end of the last reconcile that applied everything
+     * @param lastFailureAt       when the current run of failures began (a later failure keeps it)
+     * @param lastError           the message of the last failure ("" if none since start)
+     * @param consecutiveFailures failed reconciles since the last success: 0 when the data plane matches the config
+     * @param failures            failed reconciles since start
+     */
+    public record ReconcileStatus(Optional<Instant> lastSuccessAt, Optional<Instant> lastFailureAt, String lastError,
+                                  int consecutiveFailures, long failures) {
+        static final ReconcileStatus NONE = new ReconcileStatus(Optional.empty(), Optional.empty(), "", 0, 0);
+
+        /** Whether the last reconcile failed: the tunnels, routes or rules may not match the configuration. */
+        public boolean failing() {
+            return consecutiveFailures > 0;
+        }
+    }
+
+    public ReconcileStatus reconcileStatus() {
+        return reconcileStatus;
     }
 
     /**

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The host's routing over our rtnetlink client: links up, routes in the per-colour tables, policy rules. Changes
@@ -65,10 +64,6 @@ public final class NetlinkHostNetwork implements HostNetwork, AutoCloseable {
         return out;
     }
 
-    private Optional<io.patronus.appliance.netlink.route.Route> find(int table, IpPrefix destination) {
-        return rtnl.routes(table).stream().filter(r -> r.destination().equals(destination)).findFirst();
-    }
-
     @Override
     public synchronized void replaceRoute(int table, IpPrefix destination, String ifname) {
         io.patronus.appliance.netlink.route.Route route =
@@ -81,23 +76,24 @@ public final class NetlinkHostNetwork implements HostNetwork, AutoCloseable {
             if (e.errno() != EEXIST) {
                 throw e;
             }
-            find(table, destination).ifPresent(this::deleteIfPresent);
+            deleteIfPresent(table, destination);
             rtnl.addRoute(route);
         }
     }
 
     @Override
     public synchronized void deleteRoute(int table, IpPrefix destination) {
-        find(table, destination).ifPresent(this::deleteIfPresent);
+        deleteIfPresent(table, destination);
     }
 
     /**
-     * Deletes a route just listed; one that is gone already (ESRCH: its interface went away in between, or someone
-     * removed it by hand) is the state the caller wants, not a reason to fail the whole reconcile.
+     * Deletes the table's route to {@code destination} without listing the table first (removing many sites at once
+     * stays linear). A route that is gone already (ESRCH: its interface went away, or someone removed it by hand) is the
+     * state the caller wants, not a reason to fail the whole reconcile.
      */
-    private void deleteIfPresent(io.patronus.appliance.netlink.route.Route route) {
+    private void deleteIfPresent(int table, IpPrefix destination) {
         try {
-            rtnl.deleteRoute(route);
+            rtnl.deleteRoute(destination, table);
         } catch (io.patronus.appliance.netlink.NetlinkException e) {
             if (e.errno() != ESRCH) {
                 throw e;

@@ -209,9 +209,13 @@ public final class TunnelReconciler {
         lastHandshakeRead.keySet().retainAll(awaitingFirst.keySet());
         publishAwaitingSites();
         awaitingHandover = Map.copyOf(awaiting);
-        int routes = reconcileRoutes(plan);
-        int rules = reconcileRules(plan);
+        List<RuntimeException> failed = new ArrayList<>();
+        int routes = reconcileRoutes(plan, failed);
+        int rules = reconcileRules(plan, failed);
         Report r = new Report(created, deleted, added, updated, removed, routes, rules);
+        if (!failed.isEmpty()) {
+            throw ReconcileException.of(failed, r);
+        }
         if (r.changes() > 0) {
             LOG.log(System.Logger.Level.INFO, "tunnels reconciled: " + r);
         }
@@ -397,7 +401,13 @@ public final class TunnelReconciler {
         return !want.endpoint().equals(lastApplied.endpoint());
     }
 
-    private int reconcileRoutes(TunnelPlan plan) {
+    /**
+     * Routes and rules are independent of one another, so one that cannot be changed (the kernel refuses it, or it is
+     * not what it seemed) must not hold back the others: each failure is collected, the rest is applied, and the
+     * reconcile fails at the end naming them all. A single bad entry would otherwise keep every later route and rule
+     * of every colour from being applied until it went away.
+     */
+    private int reconcileRoutes(TunnelPlan plan, List<RuntimeException> failed) {
         int changes = 0;
         for (Map.Entry<Integer, Map<IpPrefix, String>> t : plan.routes().entrySet()) {
             Map<IpPrefix, String> have = new HashMap<>();
@@ -406,35 +416,42 @@ public final class TunnelReconciler {
             }
             for (Map.Entry<IpPrefix, String> want : t.getValue().entrySet()) {
                 if (!want.getValue().equals(have.get(want.getKey()))) {
-                    net.replaceRoute(t.getKey(), want.getKey(), want.getValue());
-                    changes++;
+                    changes += attempt(() -> net.replaceRoute(t.getKey(), want.getKey(), want.getValue()), failed);
                 }
             }
             for (IpPrefix extra : have.keySet()) {
                 if (!t.getValue().containsKey(extra)) {
-                    net.deleteRoute(t.getKey(), extra);
-                    changes++;
+                    changes += attempt(() -> net.deleteRoute(t.getKey(), extra), failed);
                 }
             }
         }
         return changes;
     }
 
-    private int reconcileRules(TunnelPlan plan) {
+    private int reconcileRules(TunnelPlan plan, List<RuntimeException> failed) {
         int changes = 0;
         List<HostNetwork.Rule> have = net.rules(TunnelPlan.RULE_PRIORITY_BASE, TunnelPlan.RULE_PRIORITY_MAX);
         for (HostNetwork.Rule r : have) {
             if (!plan.rules().contains(r)) {
-                net.deleteRule(r);
-                changes++;
+                changes += attempt(() -> net.deleteRule(r), failed);
             }
         }
         for (HostNetwork.Rule r : plan.rules()) {
             if (!have.contains(r)) {
-                net.addRule(r);
-                changes++;
+                changes += attempt(() -> net.addRule(r), failed);
             }
         }
         return changes;
+    }
+
+    /** 1 if {@code change} was made, 0 (and the failure collected) if it threw. */
+    private static int attempt(Runnable change, List<RuntimeException> failed) {
+        try {
+            change.run();
+            return 1;
+        } catch (RuntimeException e) {
+            failed.add(e);
+            return 0;
+        }
     }
 }

@@ -77,6 +77,9 @@ class ApiIntegrationTest {
         assertEquals("memory", h.get("dataPlane").asText());
         assertTrue(h.get("wal").get("lastSequence").asLong() > 0, "the admin user creation is logged");
         assertEquals(2, h.get("counts").get("links").asInt());
+        assertEquals("ok", h.path("reconcile").path("state").asText(), h.toString());
+        assertEquals(0, h.path("reconcile").path("failures").asInt());
+        assertTrue(h.path("reconcile").has("lastSuccessAt"), h.toString());
     }
 
     @Test

@@ -178,14 +178,16 @@ class LabFederationTest {
         controller.admin("DELETE", "/v1/admin/sites/dc1", null);
         for (LabAppliance a : apps) {
             long rejected = a.api("GET", "/v1/federation", null).path("config").path("rejectedVersion").asLong();
-            // Up to a long-poll's own timeout (30 s wait + 15 s slack) and a retry, then the confirm: a long-poll sent
-            // across the rollback may go unanswered (a CI run at 22:29 UTC on 2026-11-23 waited more than 60 s here;
-            // the cause is not established), and the appliance only gets the new bundle after it times out.
-            await(120, () -> {
+            // The waiting long-poll answers at once (0.1-0.5 s measured); then the confirm. A CI run once waited more
+            // than 60 s here: a PMTU exception cached in a colour table was listed as a route that could not be
+            // deleted, so every reconcile failed (RouteNetlinkNamespaceTest's regression test).
+            await(60, () -> {
                 JsonNode cfg = a.api("GET", "/v1/federation", null).path("config");
                 return cfg.path("appliedVersion").asLong() > rejected && !cfg.has("pendingVersion");
             }, () -> "site" + a.site() + ": " + a.api("GET", "/v1/federation", null) + "\nlast appliance log lines:\n"
-                    + a.logTail(40));
+                    + a.logTail(40) + "\nroutes and rules of its namespace:\n"
+                    + lab.exec(Integer.toString(a.site()), "ip", "route", "show", "table", "all").output()
+                    + lab.exec(Integer.toString(a.site()), "ip", "rule").output());
         }
     }
 

@@ -73,6 +73,9 @@ class PrometheusScrapeTest {
                 URI base = URI.create("http://127.0.0.1:" + port);
                 assertEquals("1", awaitValue(base, "up{job=\"patronus\"}", "1", dir), "Prometheus could not scrape the appliance");
                 assertEquals("2", awaitValue(base, "patronus_sites", "2", dir));
+                assertEquals("0", awaitValue(base, "patronus_dataplane_reconcile_consecutive_failures", "0", dir));
+                String lastReconcile = awaitValue(base, "patronus_dataplane_reconcile_last_success_seconds", null, dir);
+                assertTrue(Math.abs(Double.parseDouble(lastReconcile) - System.currentTimeMillis() / 1000.0) < 600, lastReconcile);
                 assertEquals("4", awaitValue(base, "count(patronus_path_health_score)", "4", dir), "one score per path");
                 String score = awaitValue(base, "patronus_path_health_score{path=\"demo-site:prom-1:fiber\"}", null, dir);
                 assertTrue(Double.parseDouble(score) > 0, score);

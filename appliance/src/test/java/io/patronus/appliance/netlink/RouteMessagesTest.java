@@ -41,6 +41,16 @@ class RouteMessagesTest {
     }
 
     @Test
+    void deleteRoute_byDestinationAndTable_matchesIproute2() {
+        // ip route del 100.64.9.0/24 table 1000: any device, gateway, type, scope (NOWHERE) and protocol
+        assertEquals("2c000000" + "1900" + "0500" + "00000000" + "00000000"
+                + "02180000" + "0000ff00" + "00000000" // family, dst_len 24, src, tos, table UNSPEC, protocol, NOWHERE, type, flags
+                + "08000100" + "64400900"  // RTA_DST
+                + "08000f00" + "e8030000", // RTA_TABLE 1000
+                hex(RouteMessages.deleteRoute(IpPrefix.parse("100.64.9.0/24"), 1000)));
+    }
+
+    @Test
     void address_addIpv4_matchesIproute2() {
         // ip addr add 100.64.7.1/24 dev nlt0 (index 7)
         InterfaceAddress a = new InterfaceAddress(7, InetAddress.ofLiteral("100.64.7.1"), 24);

@@ -121,6 +121,21 @@ public final class RouteMessages {
         return w.toBytes();
     }
 
+    /**
+     * RTM_DELROUTE of whatever route of {@code table} goes to {@code destination}, whatever its device, gateway, type,
+     * scope or protocol, as {@code ip route del DST table T} sends it.
+     */
+    public static byte[] deleteRoute(IpPrefix destination, int table) {
+        NlMessageWriter w = NlMessageWriter.message(Rtnl.RTM_DELROUTE, CHANGE)
+                .u8(destination.isIpv4() ? Rtnl.AF_INET : Rtnl.AF_INET6).u8(destination.length()).u8(0).u8(0).u8(smallTable(table))
+                .u8(0).u8(Rtnl.RT_SCOPE_NOWHERE).u8(0).u32(0);
+        if (destination.length() > 0) {
+            w.attr(Rtnl.RTA_DST, destination.address());
+        }
+        w.attrU32(Rtnl.RTA_TABLE, table);
+        return w.toBytes();
+    }
+
     /** RTM_GETROUTE dump of {@code family} (AF_INET / AF_INET6); tables are filtered by the caller. */
     public static byte[] dumpRoutes(int family) {
         return NlMessageWriter.message(Rtnl.RTM_GETROUTE, DUMP).u8(family).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u32(0).toBytes();

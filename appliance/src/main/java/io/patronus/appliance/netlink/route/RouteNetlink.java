@@ -4,6 +4,8 @@ import io.patronus.appliance.netlink.Netlink;
 import io.patronus.appliance.netlink.NetlinkSocket;
 import io.patronus.appliance.netlink.NlMessage;
 
+import io.patronus.model.IpPrefix;
+
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,6 +107,12 @@ public final class RouteNetlink implements AutoCloseable {
     /** Deletes a route; ESRCH if there is no such route. */
     public void deleteRoute(Route route) {
         socket.execute(RouteMessages.route(false, route), "RTM_DELROUTE (delete route)", "route " + route);
+    }
+
+    /** Deletes the route of {@code table} to {@code destination}, whichever device or gateway it has; ESRCH if none. */
+    public void deleteRoute(IpPrefix destination, int table) {
+        socket.execute(RouteMessages.deleteRoute(destination, table), "RTM_DELROUTE (delete route)", "route " + destination
+                + " table " + Integer.toUnsignedString(table));
     }
 
     /** The IPv4 and IPv6 routes of {@code table} (unsigned). */
