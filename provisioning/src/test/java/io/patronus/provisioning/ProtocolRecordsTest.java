@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -67,6 +68,18 @@ class ProtocolRecordsTest {
         JsonNode json = Json.mapper().valueToTree(full);
         assertEquals("ROLLED_BACK", json.get("state").asText());
         assertEquals(4, json.get("paths").get("up").asInt());
+        assertFalse(json.has("dataPlaneProblem"), "left out when empty, for controllers older than the field: " + json);
+    }
+
+    @Test
+    void deviceStatus_dataPlaneProblem_roundTripsAndIsCheckedLikeEveryText() throws Exception {
+        DeviceStatus failing = new DeviceStatus(DeviceState.MESH_UP, 6, 0, "", AT, new PathSummary(4, 0, 0), Optional.empty(), 0,
+                "tunnel reconcile failing since 2026-11-24T00:00:00Z (3 attempts): 1 route or rule change failed: ...");
+        assertEquals(failing, Json.mapper().readValue(Json.mapper().writeValueAsString(failing), DeviceStatus.class));
+        ProvisioningException e = assertThrows(ProvisioningException.class, () -> new DeviceStatus(DeviceState.MESH_UP, 6, 0,
+                "", AT, null, null, 0, "x".repeat(4097)));
+        assertEquals(Optional.of("dataPlaneProblem"), e.field());
+        assertEquals("", new DeviceStatus(DeviceState.MESH_UP, 6, 0, "", AT, null, null, 0, null).dataPlaneProblem());
     }
 
     @Test

@@ -67,8 +67,6 @@ public final class DataPlane implements AutoCloseable {
     private volatile Instant[] lastGoodReconcile = {Instant.EPOCH, Instant.EPOCH};
     private volatile ReconcileStatus reconcileStatus = ReconcileStatus.NONE;
     private final Object statusLock = new Object();
-    /** What the last reconcile failure was, without what it did apply: for logging a repeated failure briefly. */
-    private volatile String lastFailure = "";
     /**
      * Device reads shared by the paths of one interface for a second: a path listing or probe round over N sites
      * would otherwise dump the whole device (N peers) once per path.
@@ -224,7 +222,6 @@ public final class DataPlane implements AutoCloseable {
      */
     public void reconcileQuietly() {
         ReconcileStatus before = reconcileStatus;
-        String failureBefore = lastFailure;
         try {
             reconcile();
             if (before.consecutiveFailures() > 0) {
@@ -232,9 +229,9 @@ public final class DataPlane implements AutoCloseable {
                         + " failed attempt(s)");
             }
         } catch (RuntimeException e) {
-            boolean sameFailure = failureBefore.equals(lastFailure);
+            boolean sameFailure = before.failing() && before.lastError().equals(reconcileStatus.lastError());
             String retry = "tunnel reconcile failed (retrying in " + RECONCILE_INTERVAL.toSeconds() + " s): ";
-            if (before.failing() && sameFailure) {
+            if (sameFailure) {
                 LOG.log(System.Logger.Level.WARNING, retry + "the same error again (" + reconcileStatus.consecutiveFailures()
                         + " in a row since " + before.lastFailureAt().map(Instant::toString).orElse("?") + ")");
             } else {
@@ -251,9 +248,9 @@ public final class DataPlane implements AutoCloseable {
         } catch (RuntimeException e) {
             synchronized (statusLock) {
                 ReconcileStatus was = reconcileStatus;
-                lastFailure = e instanceof ReconcileException r ? r.failures() : String.valueOf(e.getMessage());
+                String error = e instanceof ReconcileException r ? r.failures() : String.valueOf(e.getMessage());
                 reconcileStatus = new ReconcileStatus(was.lastSuccessAt(), Optional.of(was.failing() ? was.lastFailureAt().orElseThrow()
-                        : clock.instant()), String.valueOf(e.getMessage()), was.consecutiveFailures() + 1, was.failures() + 1);
+                        : clock.instant()), error, was.consecutiveFailures() + 1, was.failures() + 1);
             }
             throw e;
         }
@@ -262,7 +259,6 @@ public final class DataPlane implements AutoCloseable {
         synchronized (statusLock) {
             ReconcileStatus was = reconcileStatus;
             reconcileStatus = new ReconcileStatus(Optional.of(done), was.lastFailureAt(), was.lastError(), 0, was.failures());
-            lastFailure = "";
         }
         return report;
     }
@@ -272,7 +268,8 @@ public final class DataPlane implements AutoCloseable {
      *
      * @param lastSuccessAt       the end of the last reconcile that applied everything
      * @param lastFailureAt       when the current run of failures began (a later failure keeps it)
-     * @param lastError           the message of the last failure ("" if none since start)
+     * @param lastError           what the last failure was, naming each operation and object that failed (without what
+     *                            the reconcile did apply, so the same failure reads the same every time); "" if none
      * @param consecutiveFailures failed reconciles since the last success: 0 when the data plane matches the config
      * @param failures            failed reconciles since start
      */

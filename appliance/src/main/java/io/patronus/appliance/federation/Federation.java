@@ -333,7 +333,8 @@ public final class Federation implements AutoCloseable {
                     dp.reconcileSoon();
                     keyStepSoon();
                 });
-        reporter = new StatusReporter(client::get, e.journal(), agent, w.store(), w.monitor(), () -> slaInEffect, health, clock, sender);
+        reporter = new StatusReporter(client::get, e.journal(), agent, w.store(), w.monitor(), () -> slaInEffect,
+                () -> dataPlaneProblem(w.dataPlane()), health, clock, sender);
         rep[0] = reporter;
         w.store().addListener(m -> countLocalChange(e.journal(), m));
         guarded("resuming the confirm window", agent::resume); // if it fails, the ticker still rolls back at the deadline
@@ -392,6 +393,17 @@ public final class Federation implements AutoCloseable {
     private ControllerClient mtlsClient(Enrolled e) {
         return new ControllerClient(URI.create(identity.controllerUrl()),
                 TlsContexts.client(e.ca(), e.files().deviceKey(), e.files().deviceCertificate()));
+    }
+
+    /**
+     * What keeps the tunnels, routes and rules from the configuration, for the controller's fleet view; empty while
+     * nothing does. Worded the same for as long as the same failure lasts (no attempt count), so the controller journals
+     * it once, not with every heartbeat.
+     */
+    static String dataPlaneProblem(DataPlane dataPlane) {
+        DataPlane.ReconcileStatus rs = dataPlane.reconcileStatus();
+        return rs.failing() ? "tunnel reconcile failing since " + rs.lastFailureAt().map(Instant::toString).orElse("?") + ": "
+                + rs.lastError() : "";
     }
 
     private static boolean allPathsUp(PathMonitor monitor) {

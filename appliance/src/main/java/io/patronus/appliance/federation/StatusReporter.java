@@ -31,6 +31,7 @@ final class StatusReporter {
     private final StateStore store;
     private final PathMonitor monitor;
     private final java.util.function.Supplier<List<SlaClass>> slaClasses;
+    private final Supplier<String> dataPlaneProblem;
     private final FederationHealth health;
     private final Clock clock;
     private final ExecutorService sender;
@@ -47,8 +48,10 @@ final class StatusReporter {
     static final java.time.Duration OBSERVED_REFRESH = java.time.Duration.ofMinutes(10);
 
     StatusReporter(Supplier<ControllerClient> client, FederationJournal journal, ConfigAgent agent, StateStore store,
-                   PathMonitor monitor, java.util.function.Supplier<List<SlaClass>> slaClasses, FederationHealth health, Clock clock, ExecutorService sender) {
+                   PathMonitor monitor, java.util.function.Supplier<List<SlaClass>> slaClasses, Supplier<String> dataPlaneProblem,
+                   FederationHealth health, Clock clock, ExecutorService sender) {
         this.client = client;
+        this.dataPlaneProblem = dataPlaneProblem;
         this.journal = journal;
         this.agent = agent;
         this.store = store;
@@ -149,6 +152,16 @@ final class StatusReporter {
             }
         }
         return new DeviceStatus(s.reported(), s.appliedVersion(), s.rejectedVersion(), s.reason(), at,
-                new PathSummary(up, degraded, down), observed, s.localChanges());
+                new PathSummary(up, degraded, down), observed, s.localChanges(), reportable(dataPlaneProblem.get()));
+    }
+
+    /**
+     * The problem as the protocol takes it (no control characters, at most 4,096 characters): a report the controller
+     * refused for its wording would hide the very problem it carries, and stop the heartbeat with it.
+     */
+    static String reportable(String problem) {
+        String flat = problem.codePoints().map(c -> Character.isISOControl(c) ? ' ' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString().strip();
+        return flat.length() <= 4096 ? flat : flat.substring(0, 4093) + "...";
     }
 }

@@ -133,7 +133,8 @@ class DataPlaneReconcileStatusTest {
             assertEquals(1, first.consecutiveFailures());
             assertEquals(Optional.of(changedAt), first.lastFailureAt());
             assertEquals(Optional.empty(), first.lastSuccessAt());
-            assertEquals(e.getMessage(), first.lastError());
+            assertEquals(e.failures(), first.lastError());
+            assertFalse(first.lastError().contains("applied"), "stable from one attempt to the next: " + first.lastError());
             assertEquals(Optional.empty(), dp.inEffectSince(changedAt), "a config is not in effect while its routes are missing");
 
             clock.advance(Duration.ofSeconds(10));
@@ -142,6 +143,7 @@ class DataPlaneReconcileStatusTest {
             assertEquals(2, second.consecutiveFailures());
             assertEquals(Optional.of(changedAt), second.lastFailureAt(), "the run of failures keeps its start");
             assertEquals(2, second.failures());
+            assertEquals(first.lastError(), second.lastError());
 
             refusing.set(false);
             clock.advance(Duration.ofSeconds(10));

@@ -60,6 +60,18 @@ class FederationPartsTest {
         }
     }
 
+    /** The controller refuses control characters and more than 4,096 characters: such a report would stop the heartbeat. */
+    @Test
+    void dataPlaneProblem_flattenedAndCutToWhatTheProtocolTakes() {
+        assertEquals("RTM_DELROUTE failed:  ESRCH", StatusReporter.reportable("RTM_DELROUTE failed:\n\tESRCH\n"));
+        String cut = StatusReporter.reportable("x".repeat(5000));
+        assertEquals(4096, cut.length());
+        assertTrue(cut.endsWith("..."));
+        assertEquals("", StatusReporter.reportable(""));
+        new io.patronus.provisioning.DeviceStatus(io.patronus.provisioning.DeviceState.MESH_UP, 1, 0, "", java.time.Instant.EPOCH,
+                null, null, 0, StatusReporter.reportable("a\u0000b" + "y".repeat(9000))); // accepted by the protocol's checks
+    }
+
     @Test
     void backoff_doublesFromOneSecondToAMinute_andResets() {
         Backoff b = Backoff.controller();

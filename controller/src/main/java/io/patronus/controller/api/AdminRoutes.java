@@ -481,6 +481,7 @@ public final class AdminRoutes {
         m.put("rejectedVersion", a.rejectedVersion());
         m.put("paths", a.paths());
         m.put("localChanges", a.localChanges());
+        m.put("dataPlaneProblem", a.dataPlaneProblem());
         m.put("applianceVersion", a.applianceVersion());
         return m;
     }

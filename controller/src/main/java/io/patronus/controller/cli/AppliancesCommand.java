@@ -21,12 +21,13 @@ final class AppliancesCommand extends CommandGroup {
         @Override
         void human(JsonNode answer) {
             Table t = table("SITE", "SERIAL", "GROUP", "ONLINE", "LAST SEEN", "STATE", "DESIRED", "APPLIED", "REJECTED",
-                    "PATHS U/D/D", "LOCAL");
+                    "PATHS U/D/D", "LOCAL", "DATA PLANE");
             for (JsonNode a : answer.path("items")) {
                 row(t, a, text(a, "siteId"), text(a, "serial"), text(a, "group"), a.path("online").asBoolean() ? "online" : "offline",
                         text(a, "lastSeen"), text(a, "state"), a.path("desiredVersion").asLong(), a.path("appliedVersion").asLong(),
                         a.path("rejectedVersion").asLong() == 0 ? "-" : a.path("rejectedVersion").asText(),
-                        paths(a.path("paths")), a.path("localChanges").asInt());
+                        paths(a.path("paths")), a.path("localChanges").asInt(),
+                        a.path("dataPlaneProblem").asText("").isEmpty() ? "ok" : "FAILING");
             }
             t.print(out());
         }
@@ -57,6 +58,9 @@ final class AppliancesCommand extends CommandGroup {
             out().println("paths:           up " + a.path("paths").path("up").asInt() + ", degraded "
                     + a.path("paths").path("degraded").asInt() + ", down " + a.path("paths").path("down").asInt());
             out().println("local changes:   " + a.path("localChanges").asInt());
+            if (!a.path("dataPlaneProblem").asText("").isEmpty()) {
+                out().println("data plane:      " + text(a, "dataPlaneProblem"));
+            }
             out().println("certificate:     " + text(a, "certificateSerial") + " until " + text(a, "certificateNotAfter"));
             if (a.has("keyCreatedAt")) {
                 out().println("WireGuard key:   in use since " + text(a, "keyCreatedAt"));

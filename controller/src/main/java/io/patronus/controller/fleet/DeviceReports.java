@@ -80,7 +80,8 @@ public final class DeviceReports {
                     || a.rejectedVersion() != rejected;
             boolean observedChanged = observed.isPresent()
                     && !observed.get().digest().equals(a.observedDigest().orElse(""));
-            if (!progressed && !observedChanged && a.rejectReason().equals(reason) && a.localChanges() == s.localChanges()) {
+            if (!progressed && !observedChanged && a.rejectReason().equals(reason) && a.localChanges() == s.localChanges()
+                    && a.dataPlaneProblem().equals(s.dataPlaneProblem())) {
                 return false;
             }
             Optional<Progress> progress = Optional.empty();
@@ -97,7 +98,8 @@ public final class DeviceReports {
                         s.rejectedVersion(), detail.toString()));
             }
             Change.Op.Status op = new Change.Op.Status(siteId, batch.tx.now(), s.state().name(), s.appliedVersion(),
-                    rejected, reason, s.paths(), s.localChanges(), observedChanged ? observed : Optional.empty(), progress);
+                    rejected, reason, s.paths(), s.localChanges(), observedChanged ? observed : Optional.empty(), progress,
+                    s.dataPlaneProblem());
             batch.tx.put(op);
             batch.appliances.put(siteId, op.applyTo(a));
             return true;

@@ -28,6 +28,8 @@ import java.util.Optional;
  * @param progress                  newest last, at most {@link #PROGRESS_KEPT}
  * @param observedDigest            content digest of the last reported configuration ({@link ObservedConfig})
  * @param observedVersion           the published version the last reported configuration equals, when it does
+ * @param dataPlaneProblem          what keeps its tunnels, routes and rules from its configuration, as it last
+ *                                  reported ("" none)
  */
 public record ApplianceRecord(String siteId, String serial, String applianceVersion, String certificateSerial,
                               Instant certificateNotAfter, Optional<String> previousCertificateSerial,
@@ -35,7 +37,7 @@ public record ApplianceRecord(String siteId, String serial, String applianceVers
                               long desiredVersion, long appliedVersion, long rejectedVersion, String rejectReason,
                               String state, PathSummary paths, Optional<BundleConfig> observedConfig,
                               Optional<Instant> observedAt, int localChanges, List<Progress> progress,
-                              Optional<String> observedDigest, Optional<Long> observedVersion) {
+                              Optional<String> observedDigest, Optional<Long> observedVersion, String dataPlaneProblem) {
     public static final int PROGRESS_KEPT = 200;
 
     public ApplianceRecord {
@@ -56,6 +58,7 @@ public record ApplianceRecord(String siteId, String serial, String applianceVers
         progress = progress == null ? List.of() : List.copyOf(progress);
         observedDigest = observedDigest == null ? Optional.empty() : observedDigest;
         observedVersion = observedVersion == null ? Optional.empty() : observedVersion;
+        dataPlaneProblem = dataPlaneProblem == null ? "" : dataPlaneProblem; // records written before the field
     }
 
     /** A record without an observed configuration digest (as written before digests were kept). */
@@ -68,7 +71,7 @@ public record ApplianceRecord(String siteId, String serial, String applianceVers
         this(siteId, serial, applianceVersion, certificateSerial, certificateNotAfter, previousCertificateSerial,
                 previousCertificateNotAfter, enrolledAt, lastSeen, desiredVersion, appliedVersion, rejectedVersion,
                 rejectReason, state, paths, observedConfig, observedAt, localChanges, progress, Optional.empty(),
-                Optional.empty());
+                Optional.empty(), "");
     }
 
     /** What it last reported running, as stored; empty when it never reported a configuration. */
@@ -116,6 +119,7 @@ public record ApplianceRecord(String siteId, String serial, String applianceVers
         private List<Progress> progress;
         private Optional<String> observedDigest;
         private Optional<Long> observedVersion;
+        private String dataPlaneProblem;
 
         private Builder(ApplianceRecord r) {
             siteId = r.siteId;
@@ -139,6 +143,12 @@ public record ApplianceRecord(String siteId, String serial, String applianceVers
             progress = r.progress;
             observedDigest = r.observedDigest;
             observedVersion = r.observedVersion;
+            dataPlaneProblem = r.dataPlaneProblem;
+        }
+
+        public Builder dataPlaneProblem(String problem) {
+            this.dataPlaneProblem = problem;
+            return this;
         }
 
         public Builder certificate(String serialHex, Instant notAfter) {
@@ -220,7 +230,7 @@ public record ApplianceRecord(String siteId, String serial, String applianceVers
             return new ApplianceRecord(siteId, serial, applianceVersion, certificateSerial, certificateNotAfter,
                     previousCertificateSerial, previousCertificateNotAfter, enrolledAt, lastSeen, desiredVersion,
                     appliedVersion, rejectedVersion, rejectReason, state, paths, observedConfig, observedAt, localChanges,
-                    progress, observedDigest, observedVersion);
+                    progress, observedDigest, observedVersion, dataPlaneProblem);
         }
     }
 }

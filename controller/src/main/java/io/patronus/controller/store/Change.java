@@ -82,16 +82,17 @@ public record Change(List<Op> ops, String actor, Instant at) {
         }
 
         /**
-         * The durable part of a status report: the appliance's state, versions, path summary and local change count as
-         * reported at {@code at}, the observed configuration when it changed ({@code observed}, else the stored one is
-         * kept), and the progress line to append, if any.
+         * The durable part of a status report: the appliance's state, versions, path summary, local change count and
+         * data plane problem as reported at {@code at}, the observed configuration when it changed ({@code observed},
+         * else the stored one is kept), and the progress line to append, if any.
          */
         record Status(String siteId, Instant at, String state, long appliedVersion, long rejectedVersion,
                       String rejectReason, PathSummary paths, int localChanges, Optional<ObservedConfig> observed,
-                      Optional<Progress> progress) implements Op {
+                      Optional<Progress> progress, String dataPlaneProblem) implements Op {
             public Status {
                 observed = observed == null ? Optional.empty() : observed;
                 progress = progress == null ? Optional.empty() : progress;
+                dataPlaneProblem = dataPlaneProblem == null ? "" : dataPlaneProblem; // journalled before the field
             }
 
             /** The appliance record after this report: how the store applies it (and a batch previews it). */
@@ -102,7 +103,8 @@ public record Change(List<Op> ops, String actor, Instant at) {
                         .appliedVersion(appliedVersion)
                         .rejected(rejectedVersion, rejectReason)
                         .paths(paths)
-                        .localChanges(localChanges);
+                        .localChanges(localChanges)
+                        .dataPlaneProblem(dataPlaneProblem);
                 observed.ifPresent(o -> b.observed(o).observedAt(at));
                 ApplianceRecord updated = b.build();
                 return progress.isPresent() ? updated.withProgress(progress.get()) : updated;

@@ -75,6 +75,40 @@ class DeviceReportsTest {
     }
 
     @Test
+    void status_dataPlaneProblem_journalledOnceShownInTheFleetViewAndClearedWhenGone() throws Exception {
+        String problem = "tunnel reconcile failing since 2026-11-24T00:00:00Z: 1 route or rule change failed: RTM_DELROUTE"
+                + " (delete route) on route 192.0.2.250/32 table 1000 failed: ESRCH (No such process)";
+        FakeAppliance a;
+        try (TestFleet fleet = new TestFleet(dir)) {
+            a = fleet.enrolled("branch-1", "default", "10.1.0.0/16");
+            ControllerStore store = fleet.controller().store();
+            long version = a.bundle().version();
+            assertEquals(200, a.applied(version, Optional.empty()).status());
+            PathSummary paths = new PathSummary(2, 0, 0);
+            long sequence = store.appliedSequence();
+
+            assertEquals(200, a.status(DeviceState.MESH_UP, version, 0, "", paths, Optional.empty(), 0, problem).status());
+            assertEquals(sequence + 1, store.appliedSequence(), "a new problem is journalled");
+            fleet.clock().advance(Duration.ofSeconds(15));
+            assertEquals(200, a.status(DeviceState.MESH_UP, version, 0, "", paths, Optional.empty(), 0, problem).status());
+            assertEquals(sequence + 1, store.appliedSequence(), "the same problem again is a plain heartbeat");
+
+            JsonNode list = fleet.admin().get("/v1/admin/appliances").json().path("items").get(0);
+            assertEquals(problem, list.path("dataPlaneProblem").asText());
+            assertEquals(problem, fleet.admin().get("/v1/admin/appliances/branch-1").json().path("dataPlaneProblem").asText());
+        }
+        try (TestFleet restarted = new TestFleet(dir)) {
+            assertEquals(problem, restarted.controller().store().appliance("branch-1").orElseThrow().dataPlaneProblem(),
+                    "replayed from the journal");
+            FakeAppliance again = a.movedTo(restarted);
+            long version = again.bundle().version();
+            assertEquals(200, again.status(DeviceState.MESH_UP, version, 0, "", new PathSummary(2, 0, 0), Optional.empty(), 0).status());
+            assertEquals("", restarted.admin().get("/v1/admin/appliances/branch-1").json().path("dataPlaneProblem").asText(),
+                    "a report without a problem clears it");
+        }
+    }
+
+    @Test
     void status_observedEqualToAPublishedVersion_storedByVersion_localChangesStoredWhole() {
         try (TestFleet fleet = new TestFleet(dir)) {
             FakeAppliance a = fleet.enrolled("branch-1", "retail", "10.1.0.0/16");

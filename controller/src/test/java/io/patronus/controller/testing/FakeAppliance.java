@@ -158,8 +158,14 @@ public final class FakeAppliance {
 
     public Http.Answer status(DeviceState state, long applied, long rejected, String reason, PathSummary paths,
                               Optional<BundleConfig> observed, int localChanges) {
+        return status(state, applied, rejected, reason, paths, observed, localChanges, "");
+    }
+
+    /** POST /v1/device/status with a data plane problem ("" none). */
+    public Http.Answer status(DeviceState state, long applied, long rejected, String reason, PathSummary paths,
+                              Optional<BundleConfig> observed, int localChanges, String dataPlaneProblem) {
         return device().post("/v1/device/status", new DeviceStatus(state, applied, rejected, reason,
-                fleet.clockView().instant(), paths, observed, localChanges));
+                fleet.clockView().instant(), paths, observed, localChanges, dataPlaneProblem));
     }
 
     /** POST /v1/device/keys: a next key generated ({@code active} false) or switched to. */
