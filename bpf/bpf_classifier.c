@@ -11,6 +11,7 @@
 #include "lib/bpf_defs.h"
 #include "lib/classifier.h"
 #include "lib/parse.h"
+#include "lib/mss.h"
 
 struct bpf_map_def SEC("maps") pat_config = {
     .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = sizeof(struct pat_config), .max_entries = 1,
@@ -58,6 +59,10 @@ struct bpf_map_def SEC("maps") pat_policy_stats = {
 struct bpf_map_def SEC("maps") pat_verdict_stats = {
     .type = BPF_MAP_TYPE_PERCPU_ARRAY, .key_size = 4, .value_size = sizeof(struct pat_verdict_stats),
     .max_entries = PAT_V_COUNT,
+};
+
+struct bpf_map_def SEC("maps") pat_mss_stats = {
+    .type = BPF_MAP_TYPE_PERCPU_ARRAY, .key_size = 4, .value_size = sizeof(struct pat_mss_stats), .max_entries = 1,
 };
 
 static __always_inline int verdict(struct __sk_buff *skb, __u32 v, int action) {
@@ -159,6 +164,13 @@ int pat_classify(struct __sk_buff *skb) {
     if (!d || d->site == PAT_NO_SITE)
         return verdict(skb, PAT_V_NO_SITE, TC_ACT_OK);
     __u32 site = d->site;
+    /* Into a tunnel: a SYN announces no more than the tunnel carries (lib/mss.h). Only a TCP SYN pays for it. */
+    if ((f.tcp_flags & PAT_TCP_SYN) && pat_clamp_mss(skb, &f, f.ipv6 ? cfg->mss_ipv6 : cfg->mss_ipv4)) {
+        __u32 clamped = 0;
+        struct pat_mss_stats *ms = bpf_map_lookup_elem(&pat_mss_stats, &clamped);
+        if (ms)
+            ms->clamped++;
+    }
 
     struct pat_mask m = d->rules;
     __builtin_memcpy(k.addr, f.src, 16);

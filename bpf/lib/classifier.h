@@ -35,6 +35,13 @@ struct pat_config {          /* pat_config[0] */
     __u32 active_gen;        /* 0 or 1: the generation every lookup below uses */
     __u32 flags;
     __u64 clock_ns;          /* 0 = bpf_ktime_get_ns(); else a frozen clock, for deterministic test runs */
+    __u16 mss_ipv4;          /* TCP MSS a SYN towards a remote site may announce over IPv4; 0 = leave it */
+    __u16 mss_ipv6;          /* the same over IPv6 */
+    __u32 reserved;
+};
+
+struct pat_mss_stats {       /* pat_mss_stats[0], per CPU */
+    __u64 clamped;           /* SYNs whose MSS option was lowered to the tunnel's */
 };
 
 struct pat_mask {

@@ -15,6 +15,9 @@ struct pat_flow {
     __u32 has_ports;         /* 0 for non-TCP/UDP, IPv4 non-first fragments */
     __u32 sport;
     __u32 dport;
+    __u32 tcp_flags;         /* TCP header byte 13 (SYN 0x02, ACK 0x10...), 0 for UDP or a header cut short */
+    __u32 ipv6;              /* 1 for IPv6, 0 for IPv4 */
+    __u32 l4_off;            /* offset of the TCP/UDP header from the frame's start, when has_ports */
 };
 
 static __always_inline void pat_v4_mapped(__u8 *out, const __u8 *v4) {
@@ -71,6 +74,7 @@ static __always_inline int pat_parse(struct __sk_buff *skb, struct pat_flow *f) 
         f->proto = l3[6];
         __builtin_memcpy(f->src, l3 + 8, 16);
         __builtin_memcpy(f->dst, l3 + 24, 16);
+        f->ipv6 = 1;
         l4 = l3 + 40;
     } else {
         return -1;
@@ -82,8 +86,11 @@ static __always_inline int pat_parse(struct __sk_buff *skb, struct pat_flow *f) 
     if (l4 + 4 > end)
         return -1;
     f->has_ports = 1;
+    f->l4_off = l4 - data;
     f->sport = pat_ntohs(*(__u16 *) l4);
     f->dport = pat_ntohs(*(__u16 *) (l4 + 2));
+    if (f->proto == IPPROTO_TCP && l4 + 14 <= end)
+        f->tcp_flags = l4[13];
     return 0;
 }
 

@@ -466,6 +466,7 @@ public final class Appliance implements AutoCloseable {
         m.put("generation", s.generation());
         m.put("lastError", s.lastError().orElse("none"));
         m.put("verdicts", classifier.verdicts().stream().map(v -> v.verdict() + " " + v.packets() + " packets").toList());
+        m.put("tcpMssClamped", classifier.mssClamped() + " SYNs lowered to the tunnel's MSS");
         return m;
     }
 

@@ -167,6 +167,7 @@ public final class ClassifierRoutes {
             m.put("bytes", v.bytes());
             return m;
         }).toList());
+        out.put("tcpMssClamped", classifier.mssClamped());
         return Reply.ok(out);
     }
 }

@@ -13,7 +13,8 @@ final class ClassifierLayout {
     static final int PORTS = 65536;
     static final int NO_SITE = 0xffffffff;
 
-    static final int CONFIG_SIZE = 16;
+    static final int CONFIG_SIZE = 24;
+    static final int MSS_STATS_SIZE = 8;
     static final int LPM_KEY_SIZE = 24;
     static final int DST_VALUE_SIZE = 40;
     static final int MASK_SIZE = 32;
@@ -36,6 +37,7 @@ final class ClassifierLayout {
     static final String MAP_STEER = "pat_steer";
     static final String MAP_RATE = "pat_rate";
     static final String MAP_POLICY_STATS = "pat_policy_stats";
+    static final String MAP_MSS_STATS = "pat_mss_stats";
     static final String MAP_VERDICT_STATS = "pat_verdict_stats";
     static final String PROGRAM = "pat_classify";
 
@@ -50,8 +52,10 @@ final class ClassifierLayout {
         return buffer(4).putInt(v).array();
     }
 
-    static byte[] config(int gen, long clockNs) {
-        return buffer(CONFIG_SIZE).putInt(gen).putInt(0).putLong(clockNs).array();
+    /** pat_config: the active generation, a frozen clock (0 = real time), the MSS clamps (0 = leave SYNs alone). */
+    static byte[] config(int gen, long clockNs, int mssIpv4, int mssIpv6) {
+        return buffer(CONFIG_SIZE).putInt(gen).putInt(0).putLong(clockNs).putShort((short) mssIpv4).putShort((short) mssIpv6)
+                .putInt(0).array();
     }
 
     static int configGeneration(byte[] value) {

@@ -53,6 +53,10 @@ public final class KernelClassifier implements AutoCloseable {
     private final BpfMap rate;
     private final BpfMap policyStats;
     private final BpfMap verdictStats;
+    private final BpfMap mssStats;
+    /** The MSS a SYN into a tunnel may announce, IPv4 and IPv6 (0: SYNs are left alone); written with every config. */
+    private int mssIpv4;
+    private int mssIpv6;
     /** Hash of the port tables last written per generation: 4 MiB of masks are skipped when unchanged. */
     private final int[] portTablesHash = {0, 0};
     private final boolean[] portTablesKnown = {false, false};
@@ -71,6 +75,7 @@ public final class KernelClassifier implements AutoCloseable {
         this.rate = map(ClassifierLayout.MAP_RATE, ClassifierLayout.RATE_SIZE);
         this.policyStats = map(ClassifierLayout.MAP_POLICY_STATS, ClassifierLayout.POLICY_STATS_SIZE);
         this.verdictStats = map(ClassifierLayout.MAP_VERDICT_STATS, ClassifierLayout.VERDICT_STATS_SIZE);
+        this.mssStats = map(ClassifierLayout.MAP_MSS_STATS, ClassifierLayout.MSS_STATS_SIZE);
         object.program(ClassifierLayout.PROGRAM);
     }
 
@@ -175,7 +180,7 @@ public final class KernelClassifier implements AutoCloseable {
                     + " stays in use: " + e.getMessage(), e);
         }
         try {
-            config.update(ClassifierLayout.u32(0), ClassifierLayout.config(g, ClassifierLayout.configClock(cfg)));
+            config.update(ClassifierLayout.u32(0), ClassifierLayout.config(g, ClassifierLayout.configClock(cfg), mssIpv4, mssIpv6));
         } catch (BpfException e) {
             throw new ClassifierException("switching to rule generation " + g + " failed; generation " + active
                     + " stays in use: " + e.getMessage(), e);
@@ -208,7 +213,27 @@ public final class KernelClassifier implements AutoCloseable {
     /** Freezes the program's clock at {@code ns} (0 = real time again); for deterministic rate-limit tests. */
     public synchronized void clock(long ns) {
         byte[] cfg = config.lookup(ClassifierLayout.u32(0)).orElse(new byte[ClassifierLayout.CONFIG_SIZE]);
-        config.update(ClassifierLayout.u32(0), ClassifierLayout.config(ClassifierLayout.configGeneration(cfg), ns));
+        config.update(ClassifierLayout.u32(0), ClassifierLayout.config(ClassifierLayout.configGeneration(cfg), ns, mssIpv4, mssIpv6));
+    }
+
+    /**
+     * Makes every TCP SYN (and SYN-ACK) towards a remote site announce at most {@code ipv4} / {@code ipv6} bytes of
+     * MSS (0 leaves that family alone); takes effect with the next packet. See bpf/lib/mss.h for why.
+     */
+    public synchronized void tcpMss(int ipv4, int ipv6) {
+        if (ipv4 < 0 || ipv4 > 0xffff || ipv6 < 0 || ipv6 > 0xffff) {
+            throw new IllegalArgumentException("TCP MSS must be 0..65535, was " + ipv4 + " (IPv4) and " + ipv6 + " (IPv6)");
+        }
+        mssIpv4 = ipv4;
+        mssIpv6 = ipv6;
+        byte[] cfg = config.lookup(ClassifierLayout.u32(0)).orElse(new byte[ClassifierLayout.CONFIG_SIZE]);
+        config.update(ClassifierLayout.u32(0), ClassifierLayout.config(ClassifierLayout.configGeneration(cfg),
+                ClassifierLayout.configClock(cfg), ipv4, ipv6));
+    }
+
+    /** SYNs whose MSS the program lowered, summed over CPUs. */
+    public long mssClamped() {
+        return sum(mssStats, 0, 1)[0];
     }
 
     /** Packets, bytes, dropped packets, dropped bytes of a policy slot, summed over CPUs. */

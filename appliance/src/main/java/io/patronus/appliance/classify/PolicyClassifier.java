@@ -33,6 +33,10 @@ import java.util.function.Supplier;
  * <p>Thread-safe.
  */
 public final class PolicyClassifier implements AutoCloseable {
+    /** The MSS a SYN into a tunnel may announce: the tunnel's MTU less the IPv4 (20) or IPv6 (40) and TCP (20) headers. */
+    static final int TCP_MSS_IPV4 = io.patronus.appliance.tunnel.TunnelPlan.MTU - 40;
+    static final int TCP_MSS_IPV6 = io.patronus.appliance.tunnel.TunnelPlan.MTU - 60;
+
     private static final System.Logger LOG = System.getLogger(PolicyClassifier.class.getName());
     private static final String LINK_PIN = "link_lan_ingress";
 
@@ -154,6 +158,7 @@ public final class PolicyClassifier implements AutoCloseable {
         }
         Bpffs.ensureMounted(k.pinDir());
         kernel = KernelClassifier.load(Optional.of(k.pinDir()));
+        kernel.tcpMss(TCP_MSS_IPV4, TCP_MSS_IPV6);
     }
 
     private void ensureAttached(KernelSide k) {
@@ -221,6 +226,11 @@ public final class PolicyClassifier implements AutoCloseable {
         }
         long[] c = kernel.policyCounters(slot.get());
         return Optional.of(new PolicyCounters(policy.id(), policy.name(), slot.get(), c[0], c[1], c[2], c[3], true));
+    }
+
+    /** TCP SYNs towards remote sites whose MSS was lowered to the tunnel's since the program was loaded. */
+    public synchronized long mssClamped() {
+        return kernel == null ? 0 : kernel.mssClamped();
     }
 
     public synchronized List<VerdictCounters> verdicts() {
