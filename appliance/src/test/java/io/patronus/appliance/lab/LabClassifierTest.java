@@ -183,6 +183,20 @@ class LabClassifierTest {
                 assertTrue(count(p, VIA_FIBER) >= 98, "without policies, voice via fiber: " + count(p, VIA_FIBER) + ", via lte: "
                         + count(p, VIA_LTE) + "; failover " + one.api("GET", "/v1/failover", null) + "; paths "
                         + one.api("GET", "/v1/paths", null) + "; classifier " + one.api("GET", "/v1/classifier", null));
+
+                // 7. TCP across the mesh: each appliance lowers the MSS its LAN host announces (SYN at site 1, SYN-ACK
+                //    at site 2) to what the tunnel carries, so neither end sends segments that rely on ICMP
+                //    "fragmentation needed" to get through. Without it both ends would use 1448 (1500 - 40 - 12).
+                long synsBefore = one.api("GET", "/v1/classifier", null).path("tcpMssClamped").asLong();
+                TcpTransfer t = TcpTransfer.run(lab, 1, 2, 8443, 200_000);
+                System.out.printf("TCP across the mesh: MSS %d (client) / %d (server), %d bytes%n", t.clientMss(), t.serverMss(), t.bytes());
+                assertEquals(200_000, t.bytes(), "every byte arrived");
+                assertTrue(t.clientMss() > 0 && t.clientMss() <= 1380, "site 1's host sends with MSS " + t.clientMss());
+                assertTrue(t.serverMss() > 0 && t.serverMss() <= 1380, "site 2's host sends with MSS " + t.serverMss());
+                assertTrue(one.api("GET", "/v1/classifier", null).path("tcpMssClamped").asLong() > synsBefore,
+                        "site 1 counted the SYN it clamped: " + one.api("GET", "/v1/classifier", null));
+                assertTrue(apps.get(1).api("GET", "/v1/classifier", null).path("tcpMssClamped").asLong() > 0,
+                        "site 2 counted the SYN-ACK it clamped: " + apps.get(1).api("GET", "/v1/classifier", null));
             } finally {
                 apps.forEach(LabAppliance::close);
             }
