@@ -13,15 +13,17 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Routing state kept in memory: for tests and the unprivileged demo. Links "exist" when the WireGuard backend says
- * so (it is given a view of the backend's interfaces); operations are recorded so tests can assert that re-applying
- * a plan performs none.
+ * so (it is given a view of the backend's interfaces); operations are counted, and the last {@value #KEPT} recorded,
+ * so tests can assert that re-applying a plan performs none (a demo appliance running for weeks keeps no more).
  */
 public final class InMemoryHostNetwork implements HostNetwork {
     private final java.util.function.Supplier<java.util.Collection<String>> links;
     private final Map<String, Integer> up = new ConcurrentHashMap<>();
     private final Map<Integer, Map<IpPrefix, String>> tables = new HashMap<>();
     private final List<Rule> rules = new ArrayList<>();
-    private final List<String> operations = new ArrayList<>();
+    static final int KEPT = 1000;
+    private final java.util.ArrayDeque<String> operations = new java.util.ArrayDeque<>();
+    private long operationCount;
     private final java.util.SortedSet<Integer> reservedPorts = new java.util.TreeSet<>();
 
     public InMemoryHostNetwork(java.util.function.Supplier<java.util.Collection<String>> links) {
@@ -35,7 +37,7 @@ public final class InMemoryHostNetwork implements HostNetwork {
         }
         if (!Integer.valueOf(mtu).equals(up.get(ifname))) {
             up.put(ifname, mtu);
-            operations.add("link up " + ifname + " mtu " + mtu);
+            record("link up " + ifname + " mtu " + mtu);
         }
     }
 
@@ -50,7 +52,7 @@ public final class InMemoryHostNetwork implements HostNetwork {
         missing.removeAll(reservedPorts);
         if (!missing.isEmpty()) {
             reservedPorts.addAll(missing);
-            operations.add("reserve ports " + missing);
+            record("reserve ports " + missing);
         }
     }
 
@@ -69,14 +71,14 @@ public final class InMemoryHostNetwork implements HostNetwork {
     public synchronized void replaceRoute(int table, IpPrefix destination, String ifname) {
         String old = tables.computeIfAbsent(table, t -> new TreeMap<>(Comparator.comparing(IpPrefix::toString))).put(destination, ifname);
         if (!ifname.equals(old)) {
-            operations.add("route replace " + destination + " dev " + ifname + " table " + table);
+            record("route replace " + destination + " dev " + ifname + " table " + table);
         }
     }
 
     @Override
     public synchronized void deleteRoute(int table, IpPrefix destination) {
         if (tables.getOrDefault(table, new HashMap<>()).remove(destination) != null) {
-            operations.add("route del " + destination + " table " + table);
+            record("route del " + destination + " table " + table);
         }
     }
 
@@ -88,18 +90,31 @@ public final class InMemoryHostNetwork implements HostNetwork {
     @Override
     public synchronized void addRule(Rule rule) {
         rules.add(rule);
-        operations.add("rule add " + rule);
+        record("rule add " + rule);
     }
 
     @Override
     public synchronized void deleteRule(Rule rule) {
         if (rules.remove(rule)) {
-            operations.add("rule del " + rule);
+            record("rule del " + rule);
         }
     }
 
-    /** Every change made so far, as text, oldest first. */
+    private void record(String operation) {
+        if (operations.size() == KEPT) {
+            operations.removeFirst();
+        }
+        operations.addLast(operation);
+        operationCount++;
+    }
+
+    /** The last {@value #KEPT} changes, as text, oldest first. */
     public synchronized List<String> operations() {
         return List.copyOf(operations);
+    }
+
+    /** How many changes were made since this network was created. */
+    public synchronized long operationCount() {
+        return operationCount;
     }
 }

@@ -270,6 +270,24 @@ final class ClassifierBenchRules {
         return udpFrame(sourceMac, destinationMac, SOURCE, p.destination, DSCP, SOURCE_PORT, p.destinationPort, 18);
     }
 
+    /**
+     * A TCP SYN as Linux sends it (MSS 1460, SACK permitted, timestamps, window scale) from {@link #SOURCE} to site 0,
+     * port 443: the classifier lowers its MSS to the tunnel's. A test run repeats on the same buffer, so only the first
+     * iteration writes; the others measure the option scan that finds the MSS small enough.
+     */
+    static byte[] synFrame(byte[] srcMac, byte[] dstMac) {
+        byte[] options = java.util.HexFormat.of().parseHex("020405b40402080a000000010000000001030307");
+        ByteBuffer b = ByteBuffer.allocate(14 + 20 + 20 + options.length);
+        b.put(dstMac).put(srcMac).putShort((short) 0x0800);
+        int total = 20 + 20 + options.length;
+        b.put((byte) 0x45).put((byte) 0).putShort((short) total).putShort((short) 0).putShort((short) 0x4000)
+                .put((byte) 64).put((byte) 6).putShort((short) 0).put(address(SOURCE)).put(address(DESTINATION));
+        b.putShort(24, (short) ipChecksum(b.array(), 14, 20));
+        b.putShort((short) SOURCE_PORT).putShort((short) 443).putInt(1).putInt(0).put((byte) (((20 + options.length) / 4) << 4))
+                .put((byte) 0x02).putShort((short) 64240).putShort((short) 0).putShort((short) 0).put(options);
+        return b.array();
+    }
+
     /** An ARP request: not IP, so the classifier returns after its first parse step. */
     static byte[] arpFrame() {
         ByteBuffer b = ByteBuffer.allocate(60);
