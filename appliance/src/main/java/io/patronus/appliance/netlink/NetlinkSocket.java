@@ -155,6 +155,16 @@ public final class NetlinkSocket implements AutoCloseable {
         return a;
     }
 
+    /**
+     * Asks the kernel to check dump requests strictly and to honour their filters (NETLINK_GET_STRICT_CHK, Linux 4.20):
+     * a route dump for one table then returns that table only, rather than every route of the namespace. Returns
+     * false when the kernel does not have it; requests must then be filtered by the caller.
+     */
+    public synchronized boolean strictChecking() {
+        ensureOpen();
+        return LibC.get().setsockopt(fd, Netlink.SOL_NETLINK, Netlink.NETLINK_GET_STRICT_CHK, le32(1), 4) == 0;
+    }
+
     public int protocol() {
         return protocol;
     }

@@ -25,14 +25,29 @@ import java.util.concurrent.TimeUnit;
  * Benchmark runner (not a test): one appliance's share of a mesh of N sites (default 1,000): from the site list to
  * both colours' wireguard-go devices holding N-1 peers each, 2(N-1) routes in the colour tables and the rules, through
  * the real reconciler, UAPI and rtnetlink, in a network namespace it creates and removes. Prints the time of the first
- * reconcile, of an unchanged second one, and of adding one more site. Usage: {@code scripts/bench-wg mesh [sites]}.
+ * reconcile, of an unchanged second one, and of adding one more site. Usage: {@code scripts/bench-wg mesh [sites]
+ * [main-table routes]}: with the second argument the namespace's main table also holds that many routes first.
  */
 public final class MeshConvergenceBenchmark {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+        int mainRoutes = args.length > 1 ? Integer.parseInt(args[1]) : 0;
         String ns = "pmesh" + ProcessHandle.current().pid();
         Path dir = Files.createTempDirectory("patronus-bench-mesh");
         new ProcessBuilder("ip", "netns", "add", ns).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+        if (mainRoutes > 0) {
+            // A host that also carries a large routing table of its own (a BGP feed, say) in main: every reconcile
+            // lists the colour tables, and must not pay for main. Blackhole routes need no interface.
+            Path batch = dir.resolve("main-routes.batch");
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < mainRoutes; i++) {
+                b.append("route add blackhole 10.").append(i >> 16 & 0xff).append('.').append(i >> 8 & 0xff).append('.')
+                        .append(i & 0xff).append("/32\n");
+            }
+            Files.writeString(batch, b);
+            Commands.run("ip", "-n", ns, "-batch", batch.toString());
+            System.out.printf("main table: %,d extra routes%n", mainRoutes);
+        }
         UserspaceWireGuard wg = new UserspaceWireGuard(dir, Optional.of(ns));
         try (RouteNetlink rtnl = RouteNetlink.open(Optional.of(Path.of("/var/run/netns", ns)))) {
             List<Link> links = List.of(new Link("fiber", "wan-fiber", "fiber", 10, 1_000_000), new Link("lte", "wan-lte", "lte", 20, 50_000));

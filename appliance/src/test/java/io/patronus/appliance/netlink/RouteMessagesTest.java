@@ -51,6 +51,15 @@ class RouteMessagesTest {
     }
 
     @Test
+    void dumpRoutes_oneTable_matchesIproute2() {
+        // ip -4 route show table 1000 (on a socket with NETLINK_GET_STRICT_CHK, as iproute2 opens it)
+        assertEquals("24000000" + "1a00" + "0103" + "00000000" + "00000000"
+                + "02000000" + "00000000" + "00000000" // family, then all zero: table 1000 does not fit the byte
+                + "08000f00" + "e8030000",           // RTA_TABLE 1000
+                hex(RouteMessages.dumpRoutes(Rtnl.AF_INET, 1000)));
+    }
+
+    @Test
     void address_addIpv4_matchesIproute2() {
         // ip addr add 100.64.7.1/24 dev nlt0 (index 7)
         InterfaceAddress a = new InterfaceAddress(7, InetAddress.ofLiteral("100.64.7.1"), 24);

@@ -204,6 +204,21 @@ class RouteNetlinkNamespaceTest {
         }
     }
 
+    /** The kernel answers a filtered dump of a table that was never used with ENOENT; for us that is an empty table. */
+    @Test
+    void routes_tableNeverUsed_empty_otherTablesNotListed() throws Exception {
+        assertEquals(List.of(), rt.routes(1000));
+        rt.addVethPair("nlt0", "nlt1");
+        rt.setUp("nlt0", true);
+        int index = rt.index("nlt0");
+        rt.addRoute(Route.device(IpPrefix.parse("100.64.30.0/24"), 2000, index));
+        rt.addRoute(Route.device(IpPrefix.parse("2001:db8:30::/48"), 2000, index));
+        rt.addRoute(Route.device(IpPrefix.parse("100.64.31.0/24"), 1000, index));
+        assertEquals(List.of(IpPrefix.parse("100.64.31.0/24")), rt.routes(1000).stream().map(Route::destination).toList());
+        assertEquals(List.of(IpPrefix.parse("100.64.30.0/24"), IpPrefix.parse("2001:db8:30::/48")),
+                rt.routes(2000).stream().map(Route::destination).toList());
+    }
+
     @Test
     void addRoute_duplicate_eexistNamesRoute() {
         rt.addVethPair("nlt0", "nlt1");

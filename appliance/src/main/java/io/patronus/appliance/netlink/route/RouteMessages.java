@@ -141,6 +141,16 @@ public final class RouteMessages {
         return NlMessageWriter.message(Rtnl.RTM_GETROUTE, DUMP).u8(family).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u32(0).toBytes();
     }
 
+    /**
+     * RTM_GETROUTE dump of {@code family} in {@code table} only (RTA_TABLE), as {@code ip route show table T} sends it;
+     * the kernel filters only on a socket with strict checking ({@code NetlinkSocket#strictChecking}), and then answers
+     * ENOENT for a table that does not exist yet.
+     */
+    public static byte[] dumpRoutes(int family, int table) {
+        return NlMessageWriter.message(Rtnl.RTM_GETROUTE, DUMP).u8(family).u8(0).u8(0).u8(0).u8(smallTable(table)).u8(0).u8(0)
+                .u8(0).u32(0).attrU32(Rtnl.RTA_TABLE, table).toBytes();
+    }
+
     /** RTM_NEWRULE (CREATE|EXCL) or RTM_DELRULE for a {@code fwmark/mask -> table} rule. */
     public static byte[] rule(boolean add, Rule r) {
         NlMessageWriter w = NlMessageWriter.message(add ? Rtnl.RTM_NEWRULE : Rtnl.RTM_DELRULE, add ? CREATE : CHANGE)

@@ -1,6 +1,7 @@
 package io.patronus.appliance.netlink.route;
 
 import io.patronus.appliance.netlink.Netlink;
+import io.patronus.appliance.netlink.NetlinkException;
 import io.patronus.appliance.netlink.NetlinkSocket;
 import io.patronus.appliance.netlink.NlMessage;
 
@@ -18,10 +19,14 @@ import java.util.Optional;
  * (e.g. {@code RTM_NEWROUTE (add route)}) and the object. Thread-safe: requests are serialised on one socket.
  */
 public final class RouteNetlink implements AutoCloseable {
+    private static final int ENOENT = 2;
     private final NetlinkSocket socket;
+    /** Whether the kernel filters dumps for us (NETLINK_GET_STRICT_CHK). */
+    private final boolean strict;
 
     private RouteNetlink(NetlinkSocket socket) {
         this.socket = socket;
+        this.strict = socket.strictChecking();
     }
 
     /** A client in the caller's network namespace. */
@@ -115,12 +120,25 @@ public final class RouteNetlink implements AutoCloseable {
                 + " table " + Integer.toUnsignedString(table));
     }
 
-    /** The IPv4 and IPv6 routes of {@code table} (unsigned). */
+    /**
+     * The IPv4 and IPv6 routes of {@code table} (unsigned). With strict checking the kernel sends that table only (an
+     * appliance that also holds a full BGP table in main must not read it every reconcile); without, it sends every
+     * route and they are filtered here.
+     */
     public List<Route> routes(int table) {
         List<Route> out = new ArrayList<>();
         for (int family : new int[] {Rtnl.AF_INET, Rtnl.AF_INET6}) {
-            for (NlMessage m : socket.dump(RouteMessages.dumpRoutes(family), "RTM_GETROUTE (list routes)",
-                    "table " + Integer.toUnsignedString(table))) {
+            List<NlMessage> dumped;
+            try {
+                dumped = socket.dump(strict ? RouteMessages.dumpRoutes(family, table) : RouteMessages.dumpRoutes(family),
+                        "RTM_GETROUTE (list routes)", "table " + Integer.toUnsignedString(table));
+            } catch (NetlinkException e) {
+                if (strict && e.errno() == ENOENT) {
+                    continue; // no route of this family was ever put in the table
+                }
+                throw e;
+            }
+            for (NlMessage m : dumped) {
                 if (m.type() == Rtnl.RTM_NEWROUTE) {
                     RouteMessages.decodeRoute(m).filter(r -> r.table() == table).ifPresent(out::add);
                 }
