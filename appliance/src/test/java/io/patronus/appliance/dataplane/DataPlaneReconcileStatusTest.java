@@ -5,6 +5,7 @@ import io.patronus.appliance.config.ConfigLoader;
 import io.patronus.appliance.tunnel.HostNetwork;
 import io.patronus.appliance.tunnel.InMemoryHostNetwork;
 import io.patronus.appliance.tunnel.ReconcileException;
+import io.patronus.appliance.tunnel.RefusingHostNetwork;
 import io.patronus.appliance.wg.InMemoryWireGuard;
 import io.patronus.appliance.wg.WgKeyPair;
 import io.patronus.common.testing.ManualClock;
@@ -22,8 +23,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -41,58 +40,6 @@ class DataPlaneReconcileStatusTest {
     @TempDir
     Path dir;
 
-    /** Refuses routes to {@link #REFUSED} while {@code refusing} is set, as the kernel refuses a change it cannot make. */
-    private record RefusingHostNetwork(InMemoryHostNetwork delegate, AtomicBoolean refusing) implements HostNetwork {
-        @Override
-        public void linkUp(String ifname, int mtu) {
-            delegate.linkUp(ifname, mtu);
-        }
-
-        @Override
-        public boolean linkExists(String ifname) {
-            return delegate.linkExists(ifname);
-        }
-
-        @Override
-        public List<Route> routes(int table) {
-            return delegate.routes(table);
-        }
-
-        @Override
-        public void replaceRoute(int table, IpPrefix destination, String ifname) {
-            if (refusing.get() && destination.equals(REFUSED)) {
-                throw new IllegalStateException("RTM_NEWROUTE (add route) on route " + destination + " table " + table
-                        + " failed: EINVAL (Invalid argument)");
-            }
-            delegate.replaceRoute(table, destination, ifname);
-        }
-
-        @Override
-        public void deleteRoute(int table, IpPrefix destination) {
-            delegate.deleteRoute(table, destination);
-        }
-
-        @Override
-        public List<Rule> rules(int fromPriority, int toPriority) {
-            return delegate.rules(fromPriority, toPriority);
-        }
-
-        @Override
-        public void addRule(Rule rule) {
-            delegate.addRule(rule);
-        }
-
-        @Override
-        public void deleteRule(Rule rule) {
-            delegate.deleteRule(rule);
-        }
-
-        @Override
-        public void reservePorts(Set<Integer> ports) {
-            delegate.reservePorts(ports);
-        }
-    }
-
     private static Site site(int n) {
         return new Site("s" + n, "Site " + n, "", WgKeyPair.generate().publicBase64(),
                 Map.of("fiber", new Endpoint("192.0.2." + n, 51820), "lte", new Endpoint("198.51.100." + n, 51821)),
@@ -108,10 +55,10 @@ class DataPlaneReconcileStatusTest {
                 base.slaClasses());
         InMemoryWireGuard wg = new InMemoryWireGuard();
         InMemoryHostNetwork memory = new InMemoryHostNetwork(wg::interfaces);
-        AtomicBoolean refusing = new AtomicBoolean(true);
+        RefusingHostNetwork refusing = new RefusingHostNetwork(memory).refuseReplace(Optional.of(REFUSED));
         ManualClock clock = ManualClock.at("2026-11-24T00:00:00Z");
         List<Site> sites = List.of(site(2), site(3), site(4));
-        try (DataPlane dp = DataPlane.start(config, new DataPlane.Choice(wg, new RefusingHostNetwork(memory, refusing), "test"),
+        try (DataPlane dp = DataPlane.start(config, new DataPlane.Choice(wg, refusing, "test"),
                 () -> sites, clock)) {
             assertFalse(dp.reconcileStatus().failing(), "nothing has run yet");
             Instant changedAt = clock.instant();
@@ -145,7 +92,7 @@ class DataPlaneReconcileStatusTest {
             assertEquals(2, second.failures());
             assertEquals(first.lastError(), second.lastError());
 
-            refusing.set(false);
+            refusing.refuseReplace(Optional.empty());
             clock.advance(Duration.ofSeconds(10));
             dp.reconcileQuietly();
             DataPlane.ReconcileStatus healed = dp.reconcileStatus();

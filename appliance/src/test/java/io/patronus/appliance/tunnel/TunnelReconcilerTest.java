@@ -116,7 +116,7 @@ class TunnelReconcilerTest {
         sites.set(List.of(s2, s3));
         reconciler.reconcile();
         IpPrefix stuck = IpPrefix.parse("100.64.2.0/24");
-        HostNetwork refusing = new HostNetworkRefusingDeletes(net, stuck);
+        HostNetwork refusing = new RefusingHostNetwork(net).refuseDelete(java.util.Optional.of(stuck));
         TunnelReconciler r = new TunnelReconciler(wg, refusing, () -> own,
                 () -> TunnelPlan.of("s1", LINKS, sites.get(), "fiber"), clock);
         Site s4 = site(4, "fiber", "lte");
@@ -128,58 +128,6 @@ class TunnelReconcilerTest {
                 net.routes(1000).stream().map(HostNetwork.Route::destination).toList(), "s4's route added despite s2's stuck one");
         assertEquals(3, net.rules(0, Integer.MAX_VALUE).size());
         assertEquals(2, e.applied().routesChanged(), "s4's routes on both colours");
-    }
-
-    /** Deletes of one destination fail, as the kernel's ESRCH for a listed entry it cannot delete did. */
-    private record HostNetworkRefusingDeletes(InMemoryHostNetwork delegate, IpPrefix stuck) implements HostNetwork {
-        @Override
-        public void linkUp(String ifname, int mtu) {
-            delegate.linkUp(ifname, mtu);
-        }
-
-        @Override
-        public boolean linkExists(String ifname) {
-            return delegate.linkExists(ifname);
-        }
-
-        @Override
-        public List<Route> routes(int table) {
-            return delegate.routes(table);
-        }
-
-        @Override
-        public void replaceRoute(int table, IpPrefix destination, String ifname) {
-            delegate.replaceRoute(table, destination, ifname);
-        }
-
-        @Override
-        public void deleteRoute(int table, IpPrefix destination) {
-            if (destination.equals(stuck)) {
-                throw new IllegalStateException("RTM_DELROUTE (delete route) on route " + destination + " table " + table
-                        + " failed: ESRCH (No such process)");
-            }
-            delegate.deleteRoute(table, destination);
-        }
-
-        @Override
-        public List<Rule> rules(int fromPriority, int toPriority) {
-            return delegate.rules(fromPriority, toPriority);
-        }
-
-        @Override
-        public void addRule(Rule rule) {
-            delegate.addRule(rule);
-        }
-
-        @Override
-        public void deleteRule(Rule rule) {
-            delegate.deleteRule(rule);
-        }
-
-        @Override
-        public void reservePorts(java.util.Set<Integer> ports) {
-            delegate.reservePorts(ports);
-        }
     }
 
     @Test
