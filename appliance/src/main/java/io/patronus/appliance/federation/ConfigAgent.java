@@ -76,6 +76,11 @@ public final class ConfigAgent {
         default Optional<Instant> inEffectSince(Instant appliedAt) {
             return Optional.of(appliedAt);
         }
+
+        /** Why the data plane does not carry the config yet, when something keeps it from doing so (shown and reported). */
+        default Optional<String> notInEffectBecause() {
+            return Optional.empty();
+        }
     }
 
     /** Where refusals are audited (the appliance's write-ahead log). */
@@ -265,7 +270,8 @@ public final class ConfigAgent {
             changed.run();
             return;
         }
-        waitingFor = inEffectAt.isEmpty() ? "the data plane to carry the bundle; a status report to reach the controller"
+        waitingFor = inEffectAt.isEmpty() ? "the data plane to carry the bundle" + mesh.notInEffectBecause().map(b -> " (" + b + ")")
+                .orElse("") + "; a status report to reach the controller"
                 : !statusConfirmed ? "a status report to reach the controller" + missing.map(m -> "; " + m).orElse("")
                 : missing.orElse("");
         if (!clock.instant().isBefore(p.deadline())) {

@@ -37,6 +37,11 @@ final class HandshakeMeshCheck implements ConfigAgent.MeshCheck {
     }
 
     @Override
+    public Optional<String> notInEffectBecause() {
+        return Optional.of(Federation.dataPlaneProblem(dataPlane)).filter(p -> !p.isEmpty());
+    }
+
+    @Override
     public Optional<String> missing(List<Site> sites) {
         if (dataPlane.kind().equals("memory")) {
             return Optional.empty();

@@ -62,6 +62,7 @@ class ConfigAgentTest {
     private Optional<String> meshMissing = Optional.empty();
     /** Empty: the data plane carries a bundle as soon as it is applied; else what inEffectSince answers. */
     private Optional<Optional<Instant>> dataPlaneCarriesItFrom = Optional.empty();
+    private Optional<String> dataPlaneProblem = Optional.empty();
     private boolean allPathsUp;
     private final List<String> audits = new ArrayList<>();
     private int changes;
@@ -101,6 +102,11 @@ class ConfigAgentTest {
             @Override
             public Optional<Instant> inEffectSince(Instant appliedAt) {
                 return dataPlaneCarriesItFrom.isPresent() ? dataPlaneCarriesItFrom.get() : Optional.of(appliedAt);
+            }
+
+            @Override
+            public Optional<String> notInEffectBecause() {
+                return dataPlaneProblem;
             }
         }, () -> allPathsUp, (v, code, detail) -> audits.add("v" + v + " " + code), clock, CONFIRM,
                 () -> changes++);
@@ -185,6 +191,23 @@ class ConfigAgentTest {
         agent.statusDelivered(clock.instant());
         assertFalse(agent.pending(), "a report taken with the routes in place confirms");
         assertEquals(1, journal.state().appliedVersion());
+    }
+
+    /** The rollback reason (reported to the controller) says what kept the data plane from carrying the bundle. */
+    @Test
+    void dataPlaneCannotCarryTheBundle_rolledBackWithTheDataPlanesReason() {
+        dataPlaneCarriesItFrom = Optional.of(Optional.empty());
+        dataPlaneProblem = Optional.of("tunnel reconcile failing since 2026-11-23T10:00:00Z: 1 route or rule change failed: "
+                + "RTM_NEWROUTE (add route) on route 10.2.0.0/16 table 1000 failed: EINVAL (Invalid argument)");
+        agent.offer(bundle(SITE, 1, List.of(site("branch-2", 2)), List.of()));
+        agent.statusDelivered(clock.instant().plusSeconds(1));
+        clock.advance(CONFIRM.plusSeconds(1));
+        agent.tick();
+        assertFalse(agent.pending());
+        String reason = journal.state().reason();
+        assertTrue(reason.contains("waiting for the data plane to carry the bundle (tunnel reconcile failing since")
+                && reason.contains("10.2.0.0/16 table 1000 failed: EINVAL"), reason);
+        assertEquals(DeviceState.ROLLED_BACK, journal.state().reported());
     }
 
     @Test
